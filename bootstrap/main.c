@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * accel-bootstrap: set an armel root up for acceleration, or undo it.
+ *
+ *   accel-bootstrap [OPTION]... ROOT
+ *   accel-bootstrap --teardown [OPTION]... ROOT
+ *
+ * Set-up: check ROOT is an armel root, mount binfmt_misc if needed, give the
+ * root its /lib-x86 (today a read-only bind mount of a host directory holding
+ * qemu-arm-static, the fast way to emulation from inside the root; the FUSE
+ * view replaces it), and register the dispatcher. Teardown undoes exactly
+ * what set-up recorded in the state directory. Both are idempotent, and both
+ * hold a lock on the state directory, so concurrent runs serialise.
+ *
+ * Nothing inside ROOT is written, except the /lib-x86 mount point, created
+ * only if missing and removed again on teardown.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "accel/armel.h"
+#include "accel/binfmt.h"
+#include "accel/canon.h"
+#include "accel/route.h"
+#include "accel/util.h"
+
+#define VIEW_MOUNTPOINT "lib-x86" /* AC_VIEW_DIR without its leading '/' */
+
+struct bootstrap {
+	int teardown;
+	const char *binfmt_name;
+	const char *binfmt_dir;
+	const char *dispatcher;
+	const char *qemu;
+	const char *state_dir;
+	char root[PATH_MAX];        /* canonical ROOT on the host */
+	char mountpoint[PATH_MAX];  /* ROOT/lib-x86 */
+	char key[32];               /* names ROOT's state directory */
+	char rootstate[64];         /* "roots/KEY", relative to statefd */
+	int statefd;
+	int lockfd;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: accel-bootstrap [OPTION]... ROOT\n"
+		"       accel-bootstrap --teardown [OPTION]... ROOT\n"
+		"Set the armel root ROOT up for acceleration: register the accel dispatcher\n"
+		"with binfmt_misc and mount ROOT/lib-x86. --teardown undoes it. Both may be\n"
+		"run again safely.\n"
+		"\n"
+		"  -t, --teardown          undo what an earlier set-up of ROOT did\n"
+		"      --binfmt-name NAME  binfmt_misc entry name (default %s)\n"
+		"      --dispatcher PATH   interpreter to register (default %s/accel-dispatch)\n"
+		"      --qemu PATH         host qemu-arm-static offered inside ROOT\n"
+		"                          (default /usr/bin/qemu-arm-static)\n"
+		"      --state-dir DIR     where accel keeps its state (default %s)\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n"
+		"\n"
+		"Exit status: 0 done, 1 system error, 2 usage, 3 ROOT is not an armel root,\n"
+		"4 binfmt_misc unavailable, 5 something not accel's is in the way.\n",
+		ACCEL_BINFMT_NAME, ACCEL_PKGLIBEXECDIR, ACCEL_STATEDIR);
+}
+
+enum { OPT_BINFMT_NAME = 256, OPT_DISPATCHER, OPT_QEMU, OPT_STATE_DIR, OPT_BINFMT_DIR };
+
+static void set_once(const char **slot, const char *value, const char *opt)
+{
+	if (*slot)
+		ac_die(AC_EXIT_USAGE, "%s given twice; give it once", opt);
+	*slot = value;
+}
+
+static void parse_args(struct bootstrap *b, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"teardown", no_argument, NULL, 't'},
+		{"binfmt-name", required_argument, NULL, OPT_BINFMT_NAME},
+		{"binfmt-dir", required_argument, NULL, OPT_BINFMT_DIR},
+		{"dispatcher", required_argument, NULL, OPT_DISPATCHER},
+		{"qemu", required_argument, NULL, OPT_QEMU},
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "thV", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (b->teardown)
+				ac_die(AC_EXIT_USAGE, "--teardown given twice; give it once");
+			b->teardown = 1;
+			break;
+		case OPT_BINFMT_NAME:
+			set_once(&b->binfmt_name, optarg, "--binfmt-name");
+			break;
+		case OPT_BINFMT_DIR:
+			set_once(&b->binfmt_dir, optarg, "--binfmt-dir");
+			break;
+		case OPT_DISPATCHER:
+			set_once(&b->dispatcher, optarg, "--dispatcher");
+			break;
+		case OPT_QEMU:
+			set_once(&b->qemu, optarg, "--qemu");
+			break;
+		case OPT_STATE_DIR:
+			set_once(&b->state_dir, optarg, "--state-dir");
+			break;
+		case 'h':
+			usage(stdout);
+			exit(AC_EXIT_OK);
+		case 'V':
+			printf("accel-bootstrap %s\n", PACKAGE_VERSION);
+			exit(AC_EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'accel-bootstrap --help'.\n");
+			exit(AC_EXIT_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		ac_die(AC_EXIT_USAGE, "%s; usage: accel-bootstrap [--teardown] [OPTION]... ROOT",
+		       optind >= argc ? "ROOT is missing" : "give exactly one ROOT");
+	if (!b->binfmt_name)
+		b->binfmt_name = ACCEL_BINFMT_NAME;
+	if (!b->binfmt_dir)
+		b->binfmt_dir = AC_BINFMT_DIR;
+	if (!b->dispatcher)
+		b->dispatcher = ACCEL_PKGLIBEXECDIR "/accel-dispatch";
+	if (!b->qemu)
+		b->qemu = AC_DEBIAN_QEMU;
+	if (!b->state_dir)
+		b->state_dir = ACCEL_STATEDIR;
+	if (!ac_binfmt_name_ok(b->binfmt_name))
+		ac_die(AC_EXIT_USAGE,
+		       "--binfmt-name '%s' is not a valid entry name; use letters, digits, '-' or '_'",
+		       b->binfmt_name);
+	if (b->dispatcher[0] != '/' || b->qemu[0] != '/')
+		ac_die(AC_EXIT_USAGE, "--dispatcher and --qemu take absolute paths");
+	if (strlen(b->dispatcher) > AC_BINFMT_MAX_REGISTER - 128)
+		ac_die(AC_EXIT_USAGE, "--dispatcher path is longer than binfmt_misc accepts");
+}
+
+/* Canonical ROOT, its state key and mount point; refuse what is no root. */
+static void resolve_root(struct bootstrap *b, const char *arg)
+{
+	struct stat st;
+
+	if (!realpath(arg, b->root))
+		ac_die_errno(AC_EXIT_USAGE, errno, "ROOT %s", arg);
+	if (stat(b->root, &st) < 0 || !S_ISDIR(st.st_mode))
+		ac_die(AC_EXIT_USAGE, "ROOT %s is not a directory", b->root);
+	if (!strcmp(b->root, "/"))
+		ac_die(AC_EXIT_USAGE, "ROOT is the host's /; give the directory of an armel root");
+	ac_xsnprintf(b->mountpoint, sizeof(b->mountpoint), "%s/" VIEW_MOUNTPOINT, b->root);
+	ac_xsnprintf(b->key, sizeof(b->key), "%016llx", ac_fnv1a64(b->root));
+	ac_xsnprintf(b->rootstate, sizeof(b->rootstate), "roots/%s", b->key);
+}
+
+static void check_armel(const struct bootstrap *b)
+{
+	_cleanup_close_ int rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int kind;
+
+	if (rootfd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->root);
+	kind = ac_root_kind(rootfd);
+	if (kind == AC_ELF_ARMEL)
+		return;
+	if (kind == AC_ELF_ARMHF)
+		ac_die(AC_EXIT_NOT_ARMEL,
+		       "%s is an armhf root; accel accelerates armel roots only", b->root);
+	if (kind < 0)
+		ac_die_errno(AC_EXIT_NOT_ARMEL, -kind,
+			     "%s is not an armel root: cannot read its %s (debootstrap "
+			     "--arch=armel makes one)",
+			     b->root, AC_ARMEL_LOADER);
+	ac_die(AC_EXIT_NOT_ARMEL, "%s is not an armel root: its %s is %s", b->root,
+	       AC_ARMEL_LOADER, ac_elf_kind_name((enum ac_elf_kind)kind));
+}
+
+/* Is path an executable x86_64 ELF file? (The dispatcher must also be static:
+ * the kernel resolves an interpreter's own PT_INTERP inside the root.) */
+static void check_host_static(const char *path, const char *what)
+{
+	unsigned char hdr[sizeof(Elf64_Ehdr)];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr eh;
+	ssize_t n;
+
+	if (fd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "%s %s", what, path);
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "read %s", path);
+	if (ac_elf_classify(hdr, (size_t)n) != AC_ELF_X86_64)
+		ac_die(AC_EXIT_USAGE, "%s %s is not an x86_64 ELF program", what, path);
+	memcpy(&eh, hdr, sizeof(eh));
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
+		    (ssize_t)sizeof(ph))
+			ac_die(AC_EXIT_USAGE, "%s %s: truncated program headers", what, path);
+		if (ph.p_type == PT_INTERP)
+			ac_die(AC_EXIT_USAGE,
+			       "%s %s is dynamically linked; it must be static to run in any root",
+			       what, path);
+	}
+	if (access(path, X_OK) < 0)
+		ac_die_errno(AC_EXIT_USAGE, errno, "%s %s is not executable", what, path);
+}
+
+static void open_state(struct bootstrap *b)
+{
+	int err = ac_mkdir_p(AT_FDCWD, b->state_dir, 0755);
+
+	if (err)
+		ac_die_errno(AC_EXIT_FAILURE, err, "state directory %s", b->state_dir);
+	b->statefd = open(b->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (b->statefd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "state directory %s", b->state_dir);
+	b->lockfd = openat(b->statefd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (b->lockfd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "%s/lock", b->state_dir);
+	if (flock(b->lockfd, LOCK_EX) < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "lock %s/lock", b->state_dir);
+}
+
+static int state_has(const struct bootstrap *b, const char *file)
+{
+	char path[PATH_MAX];
+
+	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
+	return faccessat(b->statefd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void state_put(const struct bootstrap *b, const char *file, const char *text)
+{
+	char path[PATH_MAX];
+	int err;
+
+	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
+	err = ac_write_atomic(b->statefd, path, text, strlen(text), 0644);
+	if (err)
+		ac_die_errno(AC_EXIT_FAILURE, err, "write %s/%s", b->state_dir, path);
+}
+
+/* Is ROOT/lib-x86 our bind mount of STATE/roots/KEY/view? 1 ours, 0 nothing
+ * mounted there, -EBUSY something else is. */
+static int view_mounted(const struct bootstrap *b)
+{
+	char mroot[PATH_MAX], fstype[64], want[PATH_MAX];
+	int r = ac_mount_lookup(b->mountpoint, mroot, sizeof(mroot), fstype, sizeof(fstype));
+
+	if (r < 0)
+		ac_die_errno(AC_EXIT_FAILURE, r, "read /proc/self/mountinfo");
+	if (r == 0)
+		return 0;
+	ac_xsnprintf(want, sizeof(want), "/%s/view", b->rootstate);
+	size_t wl = strlen(want), ml = strlen(mroot);
+	return ml >= wl && !strcmp(mroot + ml - wl, want) ? 1 : -EBUSY;
+}
+
+/* Put the host qemu into STATE/roots/KEY/view/.accel, atomically. */
+static void stage_qemu(const struct bootstrap *b)
+{
+	char dir[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	int err;
+
+	ac_xsnprintf(dir, sizeof(dir), "%s/view/.accel", b->rootstate);
+	ac_xsnprintf(dst, sizeof(dst), "%s/qemu-arm-static", dir);
+	ac_xsnprintf(tmp, sizeof(tmp), "%s/.qemu-arm-static.%ld", dir, (long)getpid());
+	if ((err = ac_mkdir_p(b->statefd, dir, 0755)))
+		ac_die_errno(AC_EXIT_FAILURE, err, "create %s/%s", b->state_dir, dir);
+	unlinkat(b->statefd, tmp, 0);
+	if (linkat(AT_FDCWD, b->qemu, b->statefd, tmp, 0) < 0) {
+		/* Another file system: copy. */
+		_cleanup_close_ int in = open(b->qemu, O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int out = -1;
+		char buf[1 << 16];
+		ssize_t n;
+
+		if (in < 0)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->qemu);
+		out = openat(b->statefd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		if (out < 0)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s/%s", b->state_dir, tmp);
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				ac_die_errno(AC_EXIT_FAILURE, errno, "copy %s", b->qemu);
+		if (n < 0 || fsync(out) < 0)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "copy %s", b->qemu);
+	}
+	if (renameat(b->statefd, tmp, b->statefd, dst) < 0) {
+		err = errno;
+		unlinkat(b->statefd, tmp, 0);
+		ac_die_errno(AC_EXIT_FAILURE, err, "install %s/%s", b->state_dir, dst);
+	}
+}
+
+static void mount_view(struct bootstrap *b)
+{
+	char src[PATH_MAX], target[64];
+	_cleanup_close_ int rootfd = -1, mfd = -1;
+	struct stat st;
+	int m = view_mounted(b);
+
+	if (m == 1)
+		return; /* already ours: nothing to do */
+	if (m == -EBUSY)
+		ac_die(AC_EXIT_CONFLICT,
+		       "%s is a mount point that accel did not make; unmount it first",
+		       b->mountpoint);
+
+	rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->root);
+	if (fstatat(rootfd, VIEW_MOUNTPOINT, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "%s", b->mountpoint);
+		/* Record before creating: a crash in between leaves an empty
+		 * directory that teardown still removes. */
+		state_put(b, "created-mountpoint", "1\n");
+		if (mkdirat(rootfd, VIEW_MOUNTPOINT, 0755) < 0 && errno != EEXIST)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s", b->mountpoint);
+	} else if (!S_ISDIR(st.st_mode)) {
+		ac_die(AC_EXIT_CONFLICT, "%s exists and is not a directory; accel will not replace it",
+		       b->mountpoint);
+	} else if (!state_has(b, "created-mountpoint")) {
+		/* A directory of the root's own: only an empty one may be covered. */
+		_cleanup_close_ int dfd = openat(rootfd, VIEW_MOUNTPOINT,
+						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char buf[4096];
+		long n;
+
+		if (dfd < 0)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->mountpoint);
+		n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+		/* "." and ".." are 24 bytes each in linux_dirent64 at most. */
+		for (long off = 0; n > 0 && off < n;) {
+			const char *name = buf + off + 19;
+			unsigned short reclen;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			if (strcmp(name, ".") && strcmp(name, ".."))
+				ac_die(AC_EXIT_CONFLICT,
+				       "%s is not empty; accel will not hide its files (move them away)",
+				       b->mountpoint);
+			off += reclen;
+		}
+	}
+
+	/* Mount on the directory we opened without following links, never on
+	 * whatever a symlink planted in the root would point at. */
+	mfd = openat(rootfd, VIEW_MOUNTPOINT, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (mfd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->mountpoint);
+	ac_xsnprintf(target, sizeof(target), "/proc/self/fd/%d", mfd);
+	ac_xsnprintf(src, sizeof(src), "%s/%s/view", b->state_dir, b->rootstate);
+	if (mount(src, target, NULL, MS_BIND, NULL) < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "bind %s on %s", src, b->mountpoint);
+	if (mount(NULL, b->mountpoint, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  NULL) < 0) {
+		int err = errno;
+
+		umount2(b->mountpoint, MNT_DETACH);
+		ac_die_errno(AC_EXIT_FAILURE, err, "make %s read-only", b->mountpoint);
+	}
+}
+
+static void register_entry(const struct bootstrap *b)
+{
+	struct ac_binfmt_entry e;
+	int err = ac_binfmt_ensure_mounted(b->binfmt_dir);
+
+	if (err < 0)
+		ac_die_errno(AC_EXIT_KERNEL, err,
+			     "mount binfmt_misc on %s (is CONFIG_BINFMT_MISC set? are we root?)",
+			     b->binfmt_dir);
+	if (err == 1)
+		ac_info("mounted binfmt_misc on %s", b->binfmt_dir);
+
+	err = ac_binfmt_read(b->binfmt_dir, b->binfmt_name, &e);
+	if (err == 0) {
+		if (strcmp(e.interpreter, b->dispatcher))
+			ac_die(AC_EXIT_CONFLICT,
+			       "binfmt_misc entry %s exists with interpreter %s; tear the other "
+			       "set-up down or pass --binfmt-name",
+			       b->binfmt_name, e.interpreter);
+		if (strcmp(e.magic, AC_ARMEL_MAGIC_HEX) || strcmp(e.mask, AC_ARMEL_MASK_HEX))
+			ac_die(AC_EXIT_CONFLICT,
+			       "binfmt_misc entry %s exists with another magic; pass --binfmt-name",
+			       b->binfmt_name);
+		if (!e.enabled) {
+			char path[PATH_MAX];
+
+			ac_xsnprintf(path, sizeof(path), "%s/%s", b->binfmt_dir, b->binfmt_name);
+			if ((err = ac_write_proc(path, "1", 1)))
+				ac_die_errno(AC_EXIT_KERNEL, err, "enable %s", path);
+		}
+		return;
+	}
+	if (err != -ENOENT)
+		ac_die_errno(AC_EXIT_KERNEL, err, "read binfmt_misc entry %s", b->binfmt_name);
+	err = ac_binfmt_register(b->binfmt_dir, b->binfmt_name, b->dispatcher, AC_BINFMT_FLAGS);
+	if (err)
+		ac_die_errno(AC_EXIT_KERNEL, err, "register binfmt_misc entry %s", b->binfmt_name);
+	ac_info("registered binfmt_misc entry %s -> %s (flags %s)", b->binfmt_name, b->dispatcher,
+		AC_BINFMT_FLAGS);
+}
+
+static void do_setup(struct bootstrap *b)
+{
+	char text[PATH_MAX + 64];
+
+	check_armel(b);
+	check_host_static(b->dispatcher, "dispatcher");
+	check_host_static(b->qemu, "qemu");
+	open_state(b);
+
+	if (ac_mkdir_p(b->statefd, b->rootstate, 0755))
+		ac_die_errno(AC_EXIT_FAILURE, errno, "create %s/%s", b->state_dir, b->rootstate);
+	ac_xsnprintf(text, sizeof(text), "%s\n", b->root);
+	state_put(b, "root", text);
+	ac_xsnprintf(text, sizeof(text), "%s\n", b->binfmt_name);
+	state_put(b, "binfmt-name", text);
+	stage_qemu(b);
+	mount_view(b);
+	register_entry(b);
+	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
+}
+
+/* Do other set-up roots still use the entry? */
+static int entry_in_use(const struct bootstrap *b)
+{
+	char path[PATH_MAX], name[AC_BINFMT_MAX_NAME + 2];
+	_cleanup_close_ int fd = openat(b->statefd, "roots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+	struct dirent *de;
+	int used = 0;
+
+	if (fd < 0)
+		return 0;
+	dir = fdopendir(fd);
+	if (!dir)
+		return 0;
+	fd = -1; /* owned by dir now */
+	while ((de = readdir(dir))) {
+		long n;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, b->key))
+			continue;
+		ac_xsnprintf(path, sizeof(path), "roots/%s/binfmt-name", de->d_name);
+		n = ac_read_small(b->statefd, path, name, sizeof(name));
+		if (n > 0 && name[n - 1] == '\n')
+			name[n - 1] = '\0';
+		if (n > 0 && !strcmp(name, b->binfmt_name))
+			used = 1;
+	}
+	closedir(dir);
+	return used;
+}
+
+static void do_teardown(struct bootstrap *b)
+{
+	struct ac_binfmt_entry e;
+	int err, m;
+
+	open_state(b);
+	m = view_mounted(b);
+	if (m == 1) {
+		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW) < 0) {
+			if (errno != EBUSY)
+				ac_die_errno(AC_EXIT_FAILURE, errno, "unmount %s", b->mountpoint);
+			/* A process still runs from the view: detach it now, the
+			 * kernel frees it when that process is gone. */
+			ac_warn("%s is busy; detaching it lazily", b->mountpoint);
+			if (umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0)
+				ac_die_errno(AC_EXIT_FAILURE, errno, "unmount %s", b->mountpoint);
+		}
+	}
+	if (state_has(b, "created-mountpoint")) {
+		if (unlinkat(AT_FDCWD, b->mountpoint, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			ac_die_errno(AC_EXIT_FAILURE, errno,
+				     "remove %s (accel created it; is something mounted there?)",
+				     b->mountpoint);
+	}
+
+	if (!entry_in_use(b) && ac_binfmt_mounted(b->binfmt_dir) &&
+	    ac_binfmt_read(b->binfmt_dir, b->binfmt_name, &e) == 0) {
+		if (strcmp(e.interpreter, b->dispatcher)) {
+			ac_warn("binfmt_misc entry %s runs %s, not %s: left alone", b->binfmt_name,
+				e.interpreter, b->dispatcher);
+		} else if ((err = ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name))) {
+			ac_die_errno(AC_EXIT_KERNEL, err, "unregister binfmt_misc entry %s",
+				     b->binfmt_name);
+		} else {
+			ac_info("unregistered binfmt_misc entry %s", b->binfmt_name);
+		}
+	}
+	if ((err = ac_rm_rf(b->statefd, b->rootstate)))
+		ac_die_errno(AC_EXIT_FAILURE, err, "remove %s/%s", b->state_dir, b->rootstate);
+	ac_info("%s is torn down", b->root);
+}
+
+int main(int argc, char **argv)
+{
+	struct bootstrap b = {.statefd = -1, .lockfd = -1};
+
+	ac_set_progname(argv[0]);
+	parse_args(&b, argc, argv);
+	if (geteuid() != 0)
+		ac_die(AC_EXIT_USAGE, "must run as root (it mounts and registers binfmt_misc)");
+	resolve_root(&b, argv[optind]);
+	if (b.teardown)
+		do_teardown(&b);
+	else
+		do_setup(&b);
+	return AC_EXIT_OK;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * accel-dispatch: the binfmt_misc interpreter for armel ELF.
+ *
+ * The kernel runs it (entry flags P and F, see kbuild-notes/binfmt-misc.md)
+ * with argv = [us, file, argv0, args...]. It never forks and never returns to
+ * the caller: it execs either the host equivalent of the file, found in the
+ * root's view at /lib-x86<canonical path>, or qemu-arm on the file, so the pid,
+ * exit status and signals are the program's own. The environment is passed on
+ * untouched.
+ *
+ * qemu is reached from any root, including roots accel never saw and roots
+ * without /proc, by trying in order: the root's view, Debian's path, and the
+ * copy of qemu carried in this image (kbuild-notes/dispatcher-design.md). The
+ * last one cannot fail short of the kernel refusing memfd or exec, so every
+ * program Debian's registration runs still runs.
+ *
+ * Freestanding: no libc, no heap, raw syscalls, about two dozen of them per
+ * exec in the worst case.
+ */
+#include "config.h"
+
+#include <elf.h>
+
+#include "accel/canon.h"
+#include "accel/dispatch.h"
+#include "accel/route.h"
+#include "accel/str.h"
+#include "accel/sys.h"
+
+#ifndef AT_FLAGS_PRESERVE_ARGV0
+#define AT_FLAGS_PRESERVE_ARGV0 (1UL << 0) /* linux/binfmts.h, Linux 5.12 */
+#endif
+
+extern const char accel_qemu_blob[];
+extern const char accel_qemu_blob_end[];
+
+int ac_dispatch_main(long *sp);
+
+/* One exec's state. Lives on the stack: the image has no writable globals. */
+struct dispatch {
+	int argc;
+	char **argv;
+	char **envp;
+	unsigned long at_flags;
+	struct ac_binfmt_call call;
+	char *qemu_argv[4]; /* used only when the caller passed no argv0 */
+	char *host_argv[2];
+	const char *fail_what; /* last qemu that could not be run, for the message */
+	long fail_err;
+	char cwd[AC_PATH_MAX];
+	char canon[AC_PATH_MAX];
+	char host[AC_PATH_MAX];
+};
+
+/* A bounded message buffer: messages are diagnostics, so long file names
+ * are cut (marked "...") rather than refused. */
+struct msg {
+	char buf[1024];
+	size_t len;
+};
+
+static void msg_add(struct msg *m, const char *s)
+{
+	size_t n = ac_strlen(s);
+
+	if (n > sizeof(m->buf) - 5 - m->len) {
+		n = sizeof(m->buf) - 5 - m->len;
+		ac_append(m->buf, &m->len, sizeof(m->buf), s, n);
+		ac_append(m->buf, &m->len, sizeof(m->buf), "...", 3);
+		return;
+	}
+	ac_append(m->buf, &m->len, sizeof(m->buf), s, n);
+}
+
+static const char *errname(long err)
+{
+	switch (-err) {
+	case ENOENT: return "No such file or directory (ENOENT)";
+	case EACCES: return "Permission denied (EACCES)";
+	case ENOEXEC: return "Exec format error (ENOEXEC)";
+	case ENOTDIR: return "Not a directory (ENOTDIR)";
+	case ELOOP: return "Too many levels of symbolic links (ELOOP)";
+	case ENAMETOOLONG: return "File name too long (ENAMETOOLONG)";
+	case ENOTCONN: return "Transport endpoint is not connected (ENOTCONN)";
+	case ENOMEM: return "Cannot allocate memory (ENOMEM)";
+	case E2BIG: return "Argument list too long (E2BIG)";
+	case EPERM: return "Operation not permitted (EPERM)";
+	case EMFILE: return "Too many open files (EMFILE)";
+	case ENOSYS: return "Function not implemented (ENOSYS)";
+	case EINVAL: return "Invalid argument (EINVAL)";
+	case EIO: return "Input/output error (EIO)";
+	case ETXTBSY: return "Text file busy (ETXTBSY)";
+	}
+	return "error";
+}
+
+static void say(const char *a, const char *b, const char *c, const char *d)
+{
+	struct msg m = {.len = 0};
+
+	m.buf[0] = '\0';
+	msg_add(&m, "accel-dispatch: ");
+	msg_add(&m, a);
+	if (b)
+		msg_add(&m, b);
+	if (c)
+		msg_add(&m, c);
+	if (d)
+		msg_add(&m, d);
+	m.buf[m.len++] = '\n';
+	ac_write(2, m.buf, m.len);
+}
+
+static void usage(int fd)
+{
+	static const char text[] =
+		"Usage: accel-dispatch FILE ARGV0 [ARG]...\n"
+		"binfmt_misc interpreter for armel ELF programs (entry flags PF).\n"
+		"Runs the host equivalent /lib-x86<canonical path of FILE> when the root\n"
+		"has one, and qemu-arm on FILE otherwise, with ARGV0 as argv[0].\n"
+		"Not meant to be run by hand; see accel-dispatch(8) and accel-bootstrap(8).\n"
+		"  --help     show this text\n"
+		"  --version  show the version\n"
+		"Exit status: 127 if nothing could be run, 2 for usage errors.\n";
+
+	ac_write(fd, text, sizeof(text) - 1);
+}
+
+static unsigned long auxv_get(char **envp, unsigned long type)
+{
+	char **p = envp;
+	Elf64_auxv_t *av;
+
+	while (*p)
+		p++;
+	for (av = (Elf64_auxv_t *)(void *)(p + 1); av->a_type != AT_NULL; av++)
+		if (av->a_type == type)
+			return av->a_un.a_val;
+	return 0;
+}
+
+/* Is the open file a static-enough x86_64 ELF we may hand the exec to? A copy
+ * of the armel qemu package inside a root would bring us straight back here. */
+static int is_host_elf(int fd)
+{
+	Elf64_Ehdr eh;
+	long n = ac_read(fd, &eh, sizeof(eh));
+
+	return n == (long)sizeof(eh) && eh.e_ident[EI_MAG0] == ELFMAG0 &&
+	       eh.e_ident[EI_MAG1] == ELFMAG1 && eh.e_ident[EI_MAG2] == ELFMAG2 &&
+	       eh.e_ident[EI_MAG3] == ELFMAG3 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	       eh.e_ident[EI_DATA] == ELFDATA2LSB && eh.e_machine == EM_X86_64;
+}
+
+/* Try one qemu by path; returns only on failure. The exec goes through the fd
+ * that was checked, so the file cannot be swapped in between. */
+static void try_qemu_path(struct dispatch *d, char **qargv, const char *path)
+{
+	long fd = ac_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	long r;
+
+	if (fd < 0) {
+		d->fail_what = path;
+		d->fail_err = fd;
+		return;
+	}
+	if (!is_host_elf((int)fd)) {
+		d->fail_what = path;
+		d->fail_err = -ENOEXEC;
+		ac_close((int)fd);
+		return;
+	}
+	r = ac_execveat((int)fd, "", qargv, d->envp, AT_EMPTY_PATH);
+	d->fail_what = path;
+	d->fail_err = r;
+	ac_close((int)fd);
+}
+
+/* The carried copy: into a memfd, exec that. Returns only on failure. */
+static void try_qemu_carried(struct dispatch *d, char **qargv)
+{
+	const char *p = accel_qemu_blob;
+	long fd, r;
+
+	d->fail_what = "the carried copy of qemu (memfd)";
+	fd = ac_memfd_create("accel-qemu-arm", MFD_CLOEXEC | MFD_EXEC);
+	if (fd == -EINVAL) /* before Linux 6.3 MFD_EXEC is unknown; exec is allowed */
+		fd = ac_memfd_create("accel-qemu-arm", MFD_CLOEXEC);
+	if (fd < 0) {
+		d->fail_err = fd;
+		return;
+	}
+	while (p < accel_qemu_blob_end) {
+		r = ac_write((int)fd, p, (size_t)(accel_qemu_blob_end - p));
+		if (r == -EINTR)
+			continue;
+		if (r <= 0) {
+			d->fail_err = r ? r : -EIO;
+			ac_close((int)fd);
+			return;
+		}
+		p += r;
+	}
+	r = ac_execveat((int)fd, "", qargv, d->envp, AT_EMPTY_PATH);
+	d->fail_err = r;
+	ac_close((int)fd);
+}
+
+__attribute__((noreturn)) static void run_qemu(struct dispatch *d)
+{
+	char **qargv;
+
+	/* qemu in Debian's binfmt-P mode takes the very vector the kernel gave
+	 * us; only argv[0] (our own path) changes. */
+	if (d->argc >= 3) {
+		qargv = d->argv;
+		qargv[0] = (char *)AC_QEMU_ARGV0;
+	} else {
+		d->qemu_argv[0] = (char *)AC_QEMU_ARGV0;
+		d->qemu_argv[1] = d->call.filename;
+		d->qemu_argv[2] = (char *)"";
+		d->qemu_argv[3] = NULL;
+		qargv = d->qemu_argv;
+	}
+	try_qemu_path(d, qargv, AC_VIEW_QEMU);
+	try_qemu_path(d, qargv, AC_DEBIAN_QEMU);
+	try_qemu_carried(d, qargv);
+
+	say("cannot run ", d->call.filename, ": no qemu-arm could be executed; last tried ",
+	    d->fail_what);
+	say("  ", errname(d->fail_err), "; check vm.memfd_noexec and re-run accel-bootstrap", NULL);
+	ac_exit(AC_DISPATCH_EXIT_NOEXEC);
+}
+
+int ac_dispatch_main(long *sp)
+{
+	struct dispatch d;
+	const char *cwd = NULL;
+	long len;
+
+	d.argc = (int)sp[0];
+	d.argv = (char **)(sp + 1);
+	d.envp = d.argv + d.argc + 1;
+	d.at_flags = auxv_get(d.envp, AT_FLAGS);
+	d.fail_what = "nothing";
+	d.fail_err = -ENOENT;
+
+	/* Options exist only when a person runs us: the kernel sets the
+	 * preserve-argv0 flag in our auxv whenever it runs us for entry P. */
+	if (!(d.at_flags & AT_FLAGS_PRESERVE_ARGV0) && d.argc == 2) {
+		if (ac_streq(d.argv[1], "--help")) {
+			usage(1);
+			return AC_DISPATCH_EXIT_OK;
+		}
+		if (ac_streq(d.argv[1], "--version")) {
+			static const char v[] = "accel-dispatch " PACKAGE_VERSION "\n";
+
+			ac_write(1, v, sizeof(v) - 1);
+			return AC_DISPATCH_EXIT_OK;
+		}
+	}
+
+	switch (ac_binfmt_parse(d.argc, d.argv, &d.call)) {
+	case AC_PARSE_NO_FILENAME:
+		say("no file to run: this is a binfmt_misc interpreter", NULL, NULL, NULL);
+		usage(2);
+		return AC_DISPATCH_EXIT_USAGE;
+	case AC_PARSE_NO_ARGV0:
+		d.host_argv[0] = (char *)"";
+		d.host_argv[1] = NULL;
+		d.call.args = d.host_argv;
+		break;
+	case AC_PARSE_OK:
+		break;
+	}
+
+	if (d.call.filename[0] != '/') {
+		/* getcwd(2) works without /proc; a cwd outside the root comes
+		 * back as "(unreachable)..." and fails the canonicalisation. */
+		if (ac_getcwd(d.cwd, sizeof(d.cwd)) > 0)
+			cwd = d.cwd;
+	}
+	len = ac_canon(AT_FDCWD, cwd, d.call.filename, d.canon, sizeof(d.canon));
+	if (ac_route_decide(d.canon, len, d.host, sizeof(d.host)) == AC_ROUTE_HOST) {
+		/* Fails with ENOENT when the root has no view or the binary no
+		 * equivalent, ENOTCONN when the view's daemon died: emulate. */
+		ac_execve(d.host, d.call.args, d.envp);
+	}
+	run_qemu(&d);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * accel/util.h - error reporting and small file helpers of the hosted
+ * programs.
+ *
+ * Two levels of errors (../shared/STYLE.md): programs die at set-up through
+ * ac_die*() with "prog: what: strerror" and a documented exit code; library
+ * functions return -errno and never exit.
+ */
+#ifndef ACCEL_UTIL_H
+#define ACCEL_UTIL_H
+
+#include <stddef.h>
+#include <unistd.h>
+
+/* Exit codes shared by accel's hosted programs (documented in their man pages). */
+enum ac_exit {
+	AC_EXIT_OK = 0,
+	AC_EXIT_FAILURE = 1,   /* a system call failed; the message names it */
+	AC_EXIT_USAGE = 2,     /* bad options or arguments */
+	AC_EXIT_NOT_ARMEL = 3, /* ROOT is not an armel root */
+	AC_EXIT_KERNEL = 4,    /* the kernel lacks binfmt_misc (or we may not use it) */
+	AC_EXIT_CONFLICT = 5,  /* something that is not ours is in the way */
+};
+
+/* Set once by main() from argv[0]'s basename. A global because every
+ * message of the process carries it. */
+extern const char *ac_progname;
+
+void ac_set_progname(const char *argv0);
+__attribute__((noreturn, format(printf, 2, 3))) void ac_die(int code, const char *fmt, ...);
+__attribute__((noreturn, format(printf, 3, 4))) void ac_die_errno(int code, int err,
+								  const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void ac_warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void ac_info(const char *fmt, ...);
+
+/* snprintf that refuses to truncate: a program-level helper (it exits with
+ * AC_EXIT_USAGE naming the over-long result), never for library code. */
+__attribute__((format(printf, 3, 4))) void ac_xsnprintf(char *buf, size_t size, const char *fmt,
+							 ...);
+
+/* Write len bytes to path (no O_CREAT, no O_TRUNC: for /proc and /sys files)
+ * in one write(2); returns 0 or -errno. */
+int ac_write_proc(const char *path, const char *data, size_t len);
+/* Read at most size-1 bytes of path into buf, NUL-terminated; returns the
+ * length or -errno. */
+long ac_read_small(int dirfd, const char *path, char *buf, size_t size);
+/* Create path (relative to dirfd) with content, atomically: a temporary
+ * file in the same directory, fsync, rename. Returns 0 or -errno. */
+int ac_write_atomic(int dirfd, const char *path, const char *data, size_t len, int mode);
+/* mkdir -p relative to dirfd with mode; returns 0 or -errno. */
+int ac_mkdir_p(int dirfd, const char *path, int mode);
+/* Remove a directory tree relative to dirfd (never following links);
+ * returns 0 or -errno. A missing path is success. */
+int ac_rm_rf(int dirfd, const char *path);
+
+/*
+ * Which mount is on top at mountpoint (an absolute path as seen by this
+ * process), from /proc/self/mountinfo: its root within its source file
+ * system goes to root (size rsize) and its fs type to fstype (size tsize).
+ * Returns 1 if mountpoint is a mount point, 0 if not, or -errno.
+ */
+int ac_mount_lookup(const char *mountpoint, char *root, size_t rsize, char *fstype,
+		    size_t tsize);
+
+/* 64-bit FNV-1a of a string: names state directories after root paths. */
+unsigned long long ac_fnv1a64(const char *s);
+
+static inline void ac_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_close_ __attribute__((cleanup(ac_closep)))
+
+#endif /* ACCEL_UTIL_H */

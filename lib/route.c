@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The dispatcher's decision; see accel/route.h for the contract. */
+#include "config.h"
+
+#include "accel/route.h"
+
+#include "accel/canon.h"
+#include "accel/str.h"
+
+enum ac_parse ac_binfmt_parse(int argc, char **argv, struct ac_binfmt_call *call)
+{
+	call->filename = NULL;
+	call->argv0 = (char *)"";
+	call->args = NULL;
+	call->nargs = 0;
+	if (argc < 2 || !argv[1])
+		return AC_PARSE_NO_FILENAME;
+	call->filename = argv[1];
+	call->args = argv + 2;
+	/*
+	 * Since Linux 5.18 an exec with an empty argv gets argv = { "" }, so
+	 * with P there is always an argv0. Older kernels pass none.
+	 */
+	if (argc == 2)
+		return AC_PARSE_NO_ARGV0;
+	call->argv0 = argv[2];
+	call->nargs = argc - 2;
+	return AC_PARSE_OK;
+}
+
+int ac_in_view(const char *path)
+{
+	static const char view[] = AC_VIEW_DIR;
+	size_t i;
+
+	for (i = 0; i < sizeof(view) - 1; i++)
+		if (path[i] != view[i])
+			return 0;
+	return path[i] == '\0' || path[i] == '/';
+}
+
+enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath, size_t hsize)
+{
+	size_t len = 0;
+
+	if (canon_len <= 0 || canon[0] != '/')
+		return AC_ROUTE_QEMU_NO_CANON;
+	if (ac_in_view(canon))
+		return AC_ROUTE_QEMU_IN_VIEW;
+	if (hsize == 0)
+		return AC_ROUTE_QEMU_TOO_LONG;
+	hostpath[0] = '\0';
+	if (ac_append(hostpath, &len, hsize, AC_VIEW_DIR, sizeof(AC_VIEW_DIR) - 1) ||
+	    ac_append(hostpath, &len, hsize, canon, (size_t)canon_len))
+		return AC_ROUTE_QEMU_TOO_LONG;
+	return AC_ROUTE_HOST;
+}
+
+const char *ac_route_name(enum ac_route route)
+{
+	switch (route) {
+	case AC_ROUTE_HOST:
+		return "host";
+	case AC_ROUTE_QEMU_NO_CANON:
+		return "qemu (no canonical path)";
+	case AC_ROUTE_QEMU_IN_VIEW:
+		return "qemu (binary inside the view)";
+	case AC_ROUTE_QEMU_TOO_LONG:
+		return "qemu (view path too long)";
+	}
+	return "unknown";
+}

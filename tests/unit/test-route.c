@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of lib/route.c: binfmt argv layout and the host/qemu decision. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "accel/canon.h"
+#include "accel/route.h"
+
+Test(route, parse_binfmt_P_layout)
+{
+	char *argv[] = {"/usr/libexec/accel/accel-dispatch", "./configure", "sh", "-c", "x", NULL};
+	struct ac_binfmt_call c;
+
+	cr_assert_eq(ac_binfmt_parse(5, argv, &c), AC_PARSE_OK);
+	cr_assert_str_eq(c.filename, "./configure");
+	cr_assert_str_eq(c.argv0, "sh");
+	cr_assert_eq(c.args, argv + 2);
+	cr_assert_eq(c.nargs, 3);
+	cr_assert_null(c.args[c.nargs]);
+}
+
+Test(route, parse_argv0_differs_from_filename)
+{
+	/* busybox: the applet comes from argv0, never from the file name */
+	char *argv[] = {"d", "/bin/busybox", "ls", "-l", NULL};
+	struct ac_binfmt_call c;
+
+	cr_assert_eq(ac_binfmt_parse(4, argv, &c), AC_PARSE_OK);
+	cr_assert_str_eq(c.argv0, "ls");
+	cr_assert_str_eq(c.args[0], "ls");
+}
+
+Test(route, parse_empty_caller_argv)
+{
+	char *argv2[] = {"d", "/bin/true", NULL};
+	char *argv3[] = {"d", "/bin/true", "", NULL};
+	struct ac_binfmt_call c;
+
+	cr_assert_eq(ac_binfmt_parse(2, argv2, &c), AC_PARSE_NO_ARGV0);
+	cr_assert_str_eq(c.argv0, "");
+	cr_assert_eq(ac_binfmt_parse(3, argv3, &c), AC_PARSE_OK);
+	cr_assert_str_eq(c.argv0, "");
+}
+
+Test(route, parse_not_from_binfmt)
+{
+	char *argv1[] = {"d", NULL};
+	struct ac_binfmt_call c;
+
+	cr_assert_eq(ac_binfmt_parse(1, argv1, &c), AC_PARSE_NO_FILENAME);
+	cr_assert_eq(ac_binfmt_parse(0, argv1 + 1, &c), AC_PARSE_NO_FILENAME);
+}
+
+Test(route, host_path_is_view_plus_canonical)
+{
+	char host[AC_PATH_MAX];
+
+	cr_assert_eq(ac_route_decide("/usr/bin/make", 13, host, sizeof(host)), AC_ROUTE_HOST);
+	cr_assert_str_eq(host, "/lib-x86/usr/bin/make");
+}
+
+Test(route, binaries_inside_the_view_are_emulated)
+{
+	char host[AC_PATH_MAX];
+
+	cr_assert_eq(ac_route_decide("/lib-x86/usr/bin/make", 21, host, sizeof(host)),
+		     AC_ROUTE_QEMU_IN_VIEW);
+	cr_assert_eq(ac_route_decide("/lib-x86", 8, host, sizeof(host)), AC_ROUTE_QEMU_IN_VIEW);
+	cr_assert_eq(ac_route_decide("/lib-x86x/make", 14, host, sizeof(host)), AC_ROUTE_HOST);
+	cr_assert(ac_in_view("/lib-x86/a"));
+	cr_assert(!ac_in_view("/lib-x8"));
+	cr_assert(!ac_in_view("/lib-x86-old/a"));
+}
+
+Test(route, canonicalisation_errors_go_to_qemu)
+{
+	char host[AC_PATH_MAX];
+
+	cr_assert_eq(ac_route_decide("", -ENOENT, host, sizeof(host)), AC_ROUTE_QEMU_NO_CANON);
+	cr_assert_eq(ac_route_decide("", -ELOOP, host, sizeof(host)), AC_ROUTE_QEMU_NO_CANON);
+	cr_assert_eq(ac_route_decide("x", 1, host, sizeof(host)), AC_ROUTE_QEMU_NO_CANON);
+}
+
+Test(route, view_path_over_path_max_goes_to_qemu)
+{
+	static char canon[AC_PATH_MAX];
+	char host[AC_PATH_MAX];
+
+	memset(canon, 'a', sizeof(canon) - 1);
+	canon[0] = '/';
+	canon[AC_PATH_MAX - 4] = '\0'; /* fits alone, not with "/lib-x86" */
+	cr_assert_eq(ac_route_decide(canon, (long)strlen(canon), host, sizeof(host)),
+		     AC_ROUTE_QEMU_TOO_LONG);
+}
+
+Test(route, names)
+{
+	cr_assert_str_eq(ac_route_name(AC_ROUTE_HOST), "host");
+	cr_assert_not_null(strstr(ac_route_name(AC_ROUTE_QEMU_IN_VIEW), "qemu"));
+}
