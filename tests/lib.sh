@@ -1,0 +1,112 @@
+# tests/lib.sh - shared set-up of accel's integration tests. Source it.
+#
+# Every test gets its own scratch directory, its own binfmt_misc entry name
+# and its own mounts, and removes them in an EXIT trap even when it fails.
+# It never touches entries or mounts it did not create. Exit 77 = skipped.
+set -euo pipefail
+
+T_NAME=$(basename "$0" .sh)
+T_ID="accel-t-$$-$RANDOM"
+T_DIR=$(mktemp -d "/tmp/$T_ID.XXXXXX")
+T_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+T_STAGE=${ACCEL_STAGE:?run through make check-integration (ACCEL_STAGE unset)}
+T_BUILDDIR=${ACCEL_BUILDDIR:?ACCEL_BUILDDIR unset}
+T_DISPATCH=${ACCEL_DISPATCH:?ACCEL_DISPATCH unset}
+T_BOOTSTRAP=${ACCEL_BOOTSTRAP:?ACCEL_BOOTSTRAP unset}
+T_EXECLOOP=$T_BUILDDIR/tests/helpers/execloop
+T_DEADFUSE=$T_BUILDDIR/tests/helpers/deadfuse
+BINFMT=/proc/sys/fs/binfmt_misc
+T_ENTRIES=()
+T_MOUNTS=()
+T_PIDS=()
+T_FAILS=0
+T_CHECKS=0
+
+t_cleanup() {
+	local rc=$?
+	set +e
+	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for ((i = ${#T_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount -l "${T_MOUNTS[i]}" 2>/dev/null
+	done
+	for e in "${T_ENTRIES[@]}"; do
+		[ -e "$BINFMT/$e" ] && echo -1 > "$BINFMT/$e"
+	done
+	rm -rf "$T_DIR"
+	exit $rc
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+skip() { echo "SKIP $T_NAME: $*"; exit 77; }
+fail() { echo "FAIL $T_NAME: $*" >&2; T_FAILS=$((T_FAILS + 1)); }
+ok() { T_CHECKS=$((T_CHECKS + 1)); echo "ok $T_CHECKS - $*"; }
+
+# check DESCRIPTION EXPECTED ACTUAL
+check() {
+	if [ "$2" == "$3" ]; then ok "$1"; else
+		T_CHECKS=$((T_CHECKS + 1))
+		fail "$1: expected [$2], got [$3]"
+		echo "not ok $T_CHECKS - $1"
+	fi
+}
+
+t_done() {
+	if [ "$T_FAILS" -gt 0 ]; then
+		echo "$T_NAME: $T_FAILS of $T_CHECKS checks failed"
+		exit 1
+	fi
+	echo "$T_NAME: all $T_CHECKS checks passed"
+	exit 0
+}
+
+t_require() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -x "$T_DISPATCH" ] || { echo "missing $T_DISPATCH (make stage)" >&2; exit 99; }
+	if [ ! -e "$BINFMT/register" ]; then
+		mount -t binfmt_misc binfmt_misc "$BINFMT" 2>/dev/null ||
+			skip "binfmt_misc cannot be mounted here"
+	fi
+	# The baseline every comparison is made against: Debian's own entry,
+	# which a Debian machine with qemu-user-static has (systemd-binfmt or
+	# binfmt-support register it at boot).
+	"$T_SRCDIR/scripts/ensure-qemu-binfmt.sh"
+}
+
+# t_mkroot DIR: a fresh mini armel root (cached .debs, seconds).
+t_mkroot() {
+	"$T_SRCDIR/scripts/mkroot-mini.sh" "$1"
+}
+
+# t_host_busybox DIR: unpack the static amd64 busybox into DIR/busybox.
+t_host_busybox() {
+	local cache=${ACCEL_DEB_CACHE:-/var/cache/accel/debs} deb
+	deb=$(ls "$cache"/busybox-static_*_amd64.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$cache" && apt-get download -qq busybox-static:amd64 2>/dev/null)
+		deb=$(ls "$cache"/busybox-static_*_amd64.deb | head -1)
+	fi
+	mkdir -p "$T_DIR/hostbb"
+	dpkg-deb -x "$deb" "$T_DIR/hostbb"
+	cp "$T_DIR/hostbb/bin/busybox" "$1/busybox"
+}
+
+# t_register [NAME]: register the staged dispatcher under a unique name.
+t_register() {
+	local name=${1:-$T_ID}
+	printf ':%s:M::%s:%s:%s:PF' "$name" \
+		'\x7f\x45\x4c\x46\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00' \
+		'\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff' \
+		"$T_DISPATCH" > "$BINFMT/register"
+	T_ENTRIES+=("$name")
+}
+
+# t_entry NAME on|off
+t_entry() { echo "$([ "$2" = on ] && echo 1 || echo 0)" > "$BINFMT/$1"; }
+
+# t_tree_sum DIR: one line per file with its type, mode and content hash,
+# to prove that a root was not modified.
+t_tree_sum() {
+	(cd "$1" && find . -xdev -printf '%y %m %s %p -> %l\n' | LC_ALL=C sort &&
+		find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum
+}
