@@ -110,3 +110,38 @@ t_tree_sum() {
 	(cd "$1" && find . -xdev -printf '%y %m %s %p -> %l\n' | LC_ALL=C sort &&
 		find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum
 }
+
+# run_with on|off CMD...: run CMD with the test entry on (dispatcher) or off
+# (Debian's qemu-arm entry alone); print its output and exit status.
+run_with() {
+	local mode=$1 out rc; shift
+	t_entry "$T_ID" "$mode"
+	set +e
+	out=$("$@" 2>&1)
+	rc=$?
+	set -e
+	t_entry "$T_ID" on
+	printf '%s|rc=%s' "$out" "$rc"
+}
+
+# same DESCRIPTION CMD...: CMD gives the same output and status both ways.
+same() {
+	local d=$1 a b; shift
+	a=$(run_with on "$@")
+	b=$(run_with off "$@")
+	check "$d (accel: $a)" "$b" "$a"
+}
+
+# exe_of CMD...: start CMD in the background and print what the kernel runs
+# for it (/proc/PID/exe), i.e. which qemu (or host binary) carries it.
+exe_of() {
+	local pid exe
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	T_PIDS+=("$pid")
+	sleep 0.4
+	exe=$(readlink "/proc/$pid/exe" || true)
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	echo "$exe"
+}

@@ -8,26 +8,6 @@ R=$T_DIR/root
 t_mkroot "$R"
 t_register
 
-# run_both CMD...: run CMD (on the host, armel programs by path) with the
-# dispatcher entry on, then off (Debian's entry alone); print both results.
-run_with() { # on|off CMD...
-	local mode=$1; shift
-	t_entry "$T_ID" "$mode"
-	set +e
-	out=$("$@" 2>&1)
-	rc=$?
-	set -e
-	t_entry "$T_ID" on
-	printf '%s|rc=%s' "$out" "$rc"
-}
-same() { # DESCRIPTION CMD...
-	local d=$1; shift
-	local a b
-	a=$(run_with on "$@")
-	b=$(run_with off "$@")
-	check "$d (accel: $a)" "$b" "$a"
-}
-
 same "dash runs" chroot "$R" /bin/sh -c 'echo hello; echo err >&2'
 same "coreutils with shared libraries" chroot "$R" /bin/ls -d /usr/bin
 same "bash" chroot "$R" /bin/bash -c 'echo $((6*7)) ${BASH_VERSINFO[0]}'
