@@ -53,7 +53,21 @@ struct bootstrap {
 	char rootstate[64];         /* "roots/KEY", relative to statefd */
 	int statefd;
 	int lockfd;
+	int dispatcher_given;        /* set on the command line, not defaulted */
+	int binfmt_name_given;
+	char recorded_dispatcher[PATH_MAX];
+	char recorded_name[AC_BINFMT_MAX_NAME + 2];
 };
+
+/*
+ * What a failing set-up has to undo. A global because the program dies from
+ * deep inside (ac_die) and the atexit handler must see it; only set-up arms
+ * it, and only after its preflight checks passed.
+ */
+static struct {
+	const struct bootstrap *b;
+	int armed, state_created, dir_created, mounted, registered;
+} undo;
 
 static void usage(FILE *out)
 {
@@ -138,6 +152,8 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 	if (optind != argc - 1)
 		ac_die(AC_EXIT_USAGE, "%s; usage: accel-bootstrap [--teardown] [OPTION]... ROOT",
 		       optind >= argc ? "ROOT is missing" : "give exactly one ROOT");
+	b->binfmt_name_given = b->binfmt_name != NULL;
+	b->dispatcher_given = b->dispatcher != NULL;
 	if (!b->binfmt_name)
 		b->binfmt_name = ACCEL_BINFMT_NAME;
 	if (!b->binfmt_dir)
@@ -244,6 +260,24 @@ static void open_state(struct bootstrap *b)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "lock %s/lock", b->state_dir);
 }
 
+/* Teardown undoes what set-up recorded: take the recorded value of a
+ * setting the user did not give again. */
+static void state_default(const struct bootstrap *b, const char *file, char *buf, size_t size,
+			  const char **value)
+{
+	char path[PATH_MAX];
+	long n;
+
+	if (!buf)
+		return;
+	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
+	n = ac_read_small(b->statefd, path, buf, size);
+	if (n <= 1 || buf[n - 1] != '\n')
+		return;
+	buf[n - 1] = '\0';
+	*value = buf;
+}
+
 static int state_has(const struct bootstrap *b, const char *file)
 {
 	char path[PATH_MAX];
@@ -316,47 +350,48 @@ static void stage_qemu(const struct bootstrap *b)
 	}
 }
 
-static void mount_view(struct bootstrap *b)
+enum view_plan {
+	VIEW_IS_MOUNTED, /* our mount is there already */
+	VIEW_CREATE,     /* no ROOT/lib-x86: create it, remove it on teardown */
+	VIEW_COVER,      /* an empty ROOT/lib-x86 of the root's own */
+};
+
+/* Decide what to do at ROOT/lib-x86 and refuse what is in the way, before
+ * anything is written anywhere. */
+static enum view_plan preflight_view(const struct bootstrap *b)
 {
-	char src[PATH_MAX], target[64];
-	_cleanup_close_ int rootfd = -1, mfd = -1;
+	_cleanup_close_ int rootfd = -1, dfd = -1;
 	struct stat st;
+	char buf[4096];
+	long n;
 	int m = view_mounted(b);
 
 	if (m == 1)
-		return; /* already ours: nothing to do */
+		return VIEW_IS_MOUNTED;
 	if (m == -EBUSY)
 		ac_die(AC_EXIT_CONFLICT,
 		       "%s is a mount point that accel did not make; unmount it first",
 		       b->mountpoint);
-
 	rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->root);
 	if (fstatat(rootfd, VIEW_MOUNTPOINT, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
 			ac_die_errno(AC_EXIT_FAILURE, errno, "%s", b->mountpoint);
-		/* Record before creating: a crash in between leaves an empty
-		 * directory that teardown still removes. */
-		state_put(b, "created-mountpoint", "1\n");
-		if (mkdirat(rootfd, VIEW_MOUNTPOINT, 0755) < 0 && errno != EEXIST)
-			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s", b->mountpoint);
-	} else if (!S_ISDIR(st.st_mode)) {
+		return VIEW_CREATE;
+	}
+	if (!S_ISDIR(st.st_mode))
 		ac_die(AC_EXIT_CONFLICT, "%s exists and is not a directory; accel will not replace it",
 		       b->mountpoint);
-	} else if (!state_has(b, "created-mountpoint")) {
-		/* A directory of the root's own: only an empty one may be covered. */
-		_cleanup_close_ int dfd = openat(rootfd, VIEW_MOUNTPOINT,
-						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		char buf[4096];
-		long n;
-
-		if (dfd < 0)
-			ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->mountpoint);
-		n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
-		/* "." and ".." are 24 bytes each in linux_dirent64 at most. */
-		for (long off = 0; n > 0 && off < n;) {
-			const char *name = buf + off + 19;
+	if (state_has(b, "created-mountpoint"))
+		return VIEW_CREATE; /* ours from an interrupted earlier run */
+	/* A directory of the root's own: only an empty one may be covered. */
+	dfd = openat(rootfd, VIEW_MOUNTPOINT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->mountpoint);
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const char *name = buf + off + 19; /* linux_dirent64.d_name */
 			unsigned short reclen;
 
 			memcpy(&reclen, buf + off + 16, sizeof(reclen));
@@ -366,6 +401,29 @@ static void mount_view(struct bootstrap *b)
 				       b->mountpoint);
 			off += reclen;
 		}
+	}
+	if (n < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "read %s", b->mountpoint);
+	return VIEW_COVER;
+}
+
+static void mount_view(struct bootstrap *b, enum view_plan plan)
+{
+	char src[PATH_MAX], target[64];
+	_cleanup_close_ int rootfd = -1, mfd = -1;
+
+	if (plan == VIEW_IS_MOUNTED)
+		return;
+	rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->root);
+	if (plan == VIEW_CREATE) {
+		/* Record before creating: a crash in between leaves an empty
+		 * directory that teardown still removes. */
+		state_put(b, "created-mountpoint", "1\n");
+		if (mkdirat(rootfd, VIEW_MOUNTPOINT, 0755) < 0 && errno != EEXIST)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s", b->mountpoint);
+		undo.dir_created = 1;
 	}
 
 	/* Mount on the directory we opened without following links, never on
@@ -384,9 +442,13 @@ static void mount_view(struct bootstrap *b)
 		umount2(b->mountpoint, MNT_DETACH);
 		ac_die_errno(AC_EXIT_FAILURE, err, "make %s read-only", b->mountpoint);
 	}
+	undo.mounted = 1;
 }
 
-static void register_entry(const struct bootstrap *b)
+/* Mount binfmt_misc if needed (left mounted: other entries live there) and
+ * refuse an entry of our name that is not ours. Returns 1 if our entry is
+ * registered already. */
+static int preflight_entry(const struct bootstrap *b)
 {
 	struct ac_binfmt_entry e;
 	int err = ac_binfmt_ensure_mounted(b->binfmt_dir);
@@ -409,42 +471,81 @@ static void register_entry(const struct bootstrap *b)
 			ac_die(AC_EXIT_CONFLICT,
 			       "binfmt_misc entry %s exists with another magic; pass --binfmt-name",
 			       b->binfmt_name);
-		if (!e.enabled) {
-			char path[PATH_MAX];
-
-			ac_xsnprintf(path, sizeof(path), "%s/%s", b->binfmt_dir, b->binfmt_name);
-			if ((err = ac_write_proc(path, "1", 1)))
-				ac_die_errno(AC_EXIT_KERNEL, err, "enable %s", path);
-		}
-		return;
+		return e.enabled ? 1 : 2;
 	}
 	if (err != -ENOENT)
 		ac_die_errno(AC_EXIT_KERNEL, err, "read binfmt_misc entry %s", b->binfmt_name);
+	return 0;
+}
+
+static void register_entry(const struct bootstrap *b, int present)
+{
+	int err;
+
+	if (present == 2) { /* ours, but disabled: enable it */
+		char path[PATH_MAX];
+
+		ac_xsnprintf(path, sizeof(path), "%s/%s", b->binfmt_dir, b->binfmt_name);
+		if ((err = ac_write_proc(path, "1", 1)))
+			ac_die_errno(AC_EXIT_KERNEL, err, "enable %s", path);
+	}
+	if (present)
+		return;
 	err = ac_binfmt_register(b->binfmt_dir, b->binfmt_name, b->dispatcher, AC_BINFMT_FLAGS);
 	if (err)
 		ac_die_errno(AC_EXIT_KERNEL, err, "register binfmt_misc entry %s", b->binfmt_name);
+	undo.registered = 1;
 	ac_info("registered binfmt_misc entry %s -> %s (flags %s)", b->binfmt_name, b->dispatcher,
 		AC_BINFMT_FLAGS);
+}
+
+static void undo_setup(void)
+{
+	const struct bootstrap *b = undo.b;
+
+	if (!undo.armed)
+		return;
+	if (undo.registered)
+		ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name);
+	if (undo.mounted)
+		umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH);
+	if (undo.dir_created)
+		rmdir(b->mountpoint);
+	if (undo.state_created)
+		ac_rm_rf(b->statefd, b->rootstate);
+	ac_warn("set-up of %s failed; what it had done is undone", b->root);
 }
 
 static void do_setup(struct bootstrap *b)
 {
 	char text[PATH_MAX + 64];
+	enum view_plan plan;
+	int present;
 
 	check_armel(b);
 	check_host_static(b->dispatcher, "dispatcher");
 	check_host_static(b->qemu, "qemu");
 	open_state(b);
+	present = preflight_entry(b);
+	plan = preflight_view(b);
 
+	/* From here on, a failure undoes what this run did. */
+	undo.b = b;
+	undo.state_created = faccessat(b->statefd, b->rootstate, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+	undo.armed = 1;
+	atexit(undo_setup);
 	if (ac_mkdir_p(b->statefd, b->rootstate, 0755))
 		ac_die_errno(AC_EXIT_FAILURE, errno, "create %s/%s", b->state_dir, b->rootstate);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->root);
 	state_put(b, "root", text);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->binfmt_name);
 	state_put(b, "binfmt-name", text);
+	ac_xsnprintf(text, sizeof(text), "%s\n", b->dispatcher);
+	state_put(b, "dispatcher", text);
 	stage_qemu(b);
-	mount_view(b);
-	register_entry(b);
+	mount_view(b, plan);
+	register_entry(b, present);
+	undo.armed = 0;
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
 }
 
@@ -485,6 +586,10 @@ static void do_teardown(struct bootstrap *b)
 	int err, m;
 
 	open_state(b);
+	state_default(b, "dispatcher", b->dispatcher_given ? NULL : b->recorded_dispatcher,
+		      sizeof(b->recorded_dispatcher), &b->dispatcher);
+	state_default(b, "binfmt-name", b->binfmt_name_given ? NULL : b->recorded_name,
+		      sizeof(b->recorded_name), &b->binfmt_name);
 	m = view_mounted(b);
 	if (m == 1) {
 		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW) < 0) {
