@@ -71,6 +71,16 @@ t_require() {
 	# which a Debian machine with qemu-user-static has (systemd-binfmt or
 	# binfmt-support register it at boot).
 	"$T_SRCDIR/scripts/ensure-qemu-binfmt.sh"
+	# Comparisons with "Debian's entry alone" are only that if no other
+	# enabled armel entry sits in front of it (the kernel tries the newest
+	# first). Name any, so a surprising result can be explained.
+	local e
+	for e in "$BINFMT"/*; do
+		case ${e##*/} in register | status | qemu-arm) continue ;; esac
+		if grep -q '^enabled' "$e" && grep -q '^magic 7f454c4601010100000000000000000002002800' "$e"; then
+			echo "# note: binfmt_misc entry ${e##*/} also matches armel and may shadow qemu-arm"
+		fi
+	done
 }
 
 # t_mkroot DIR: a fresh mini armel root (cached .debs, seconds).
