@@ -166,7 +166,8 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 		b->state_dir = ACCEL_STATEDIR;
 	if (!ac_binfmt_name_ok(b->binfmt_name))
 		ac_die(AC_EXIT_USAGE,
-		       "--binfmt-name '%s' is not a valid entry name; use letters, digits, '-' or '_'",
+		       "--binfmt-name '%s' is not a valid entry name (no '/', ':' or newline; not "
+		       "'.', '..', 'register' or 'status')",
 		       b->binfmt_name);
 	if (b->dispatcher[0] != '/' || b->qemu[0] != '/')
 		ac_die(AC_EXIT_USAGE, "--dispatcher and --qemu take absolute paths");
@@ -179,10 +180,17 @@ static void resolve_root(struct bootstrap *b, const char *arg)
 {
 	struct stat st;
 
-	if (!realpath(arg, b->root))
-		ac_die_errno(AC_EXIT_USAGE, errno, "ROOT %s", arg);
-	if (stat(b->root, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (!realpath(arg, b->root)) {
+		/* Teardown of a root that was removed or moved away: its state
+		 * is still found by the absolute path it was set up with. */
+		if (!(b->teardown && errno == ENOENT && arg[0] == '/'))
+			ac_die_errno(AC_EXIT_USAGE, errno, "ROOT %s", arg);
+		ac_xsnprintf(b->root, sizeof(b->root), "%s", arg);
+		for (size_t n = strlen(b->root); n > 1 && b->root[n - 1] == '/'; n--)
+			b->root[n - 1] = '\0';
+	} else if (stat(b->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		ac_die(AC_EXIT_USAGE, "ROOT %s is not a directory", b->root);
+	}
 	if (!strcmp(b->root, "/"))
 		ac_die(AC_EXIT_USAGE, "ROOT is the host's /; give the directory of an armel root");
 	ac_xsnprintf(b->mountpoint, sizeof(b->mountpoint), "%s/" VIEW_MOUNTPOINT, b->root);
@@ -325,7 +333,7 @@ static void stage_qemu(const struct bootstrap *b)
 	if ((err = ac_mkdir_p(b->statefd, dir, 0755)))
 		ac_die_errno(AC_EXIT_FAILURE, err, "create %s/%s", b->state_dir, dir);
 	unlinkat(b->statefd, tmp, 0);
-	if (linkat(AT_FDCWD, b->qemu, b->statefd, tmp, 0) < 0) {
+	if (linkat(AT_FDCWD, b->qemu, b->statefd, tmp, AT_SYMLINK_FOLLOW) < 0) {
 		/* Another file system: copy. */
 		_cleanup_close_ int in = open(b->qemu, O_RDONLY | O_CLOEXEC);
 		_cleanup_close_ int out = -1;
@@ -467,10 +475,12 @@ static int preflight_entry(const struct bootstrap *b)
 			       "binfmt_misc entry %s exists with interpreter %s; tear the other "
 			       "set-up down or pass --binfmt-name",
 			       b->binfmt_name, e.interpreter);
-		if (strcmp(e.magic, AC_ARMEL_MAGIC_HEX) || strcmp(e.mask, AC_ARMEL_MASK_HEX))
+		if (strcmp(e.magic, AC_ARMEL_MAGIC_HEX) || strcmp(e.mask, AC_ARMEL_MASK_HEX) ||
+		    strcmp(e.flags, AC_BINFMT_FLAGS))
 			ac_die(AC_EXIT_CONFLICT,
-			       "binfmt_misc entry %s exists with another magic; pass --binfmt-name",
-			       b->binfmt_name);
+			       "binfmt_misc entry %s exists with another magic, mask or flags (%s); it "
+			       "is not accel's: pass another --binfmt-name",
+			       b->binfmt_name, e.flags);
 		return e.enabled ? 1 : 2;
 	}
 	if (err != -ENOENT)
@@ -520,7 +530,7 @@ static void do_setup(struct bootstrap *b)
 {
 	char text[PATH_MAX + 64];
 	enum view_plan plan;
-	int present;
+	int present, err;
 
 	check_armel(b);
 	check_host_static(b->dispatcher, "dispatcher");
@@ -534,8 +544,8 @@ static void do_setup(struct bootstrap *b)
 	undo.state_created = faccessat(b->statefd, b->rootstate, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
 	undo.armed = 1;
 	atexit(undo_setup);
-	if (ac_mkdir_p(b->statefd, b->rootstate, 0755))
-		ac_die_errno(AC_EXIT_FAILURE, errno, "create %s/%s", b->state_dir, b->rootstate);
+	if ((err = ac_mkdir_p(b->statefd, b->rootstate, 0755)))
+		ac_die_errno(AC_EXIT_FAILURE, err, "create %s/%s", b->state_dir, b->rootstate);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->root);
 	state_put(b, "root", text);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->binfmt_name);
@@ -631,6 +641,8 @@ int main(int argc, char **argv)
 	struct bootstrap b = {.statefd = -1, .lockfd = -1};
 
 	ac_set_progname(argv[0]);
+	/* What we create must be readable by every user inside the root. */
+	umask(022);
 	parse_args(&b, argc, argv);
 	if (geteuid() != 0)
 		ac_die(AC_EXIT_USAGE, "must run as root (it mounts and registers binfmt_misc)");

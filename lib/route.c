@@ -28,15 +28,20 @@ enum ac_parse ac_binfmt_parse(int argc, char **argv, struct ac_binfmt_call *call
 	return AC_PARSE_OK;
 }
 
-int ac_in_view(const char *path)
+/* Is path dir itself or below it (component-wise)? */
+static int under(const char *path, const char *dir)
 {
-	static const char view[] = AC_VIEW_DIR;
 	size_t i;
 
-	for (i = 0; i < sizeof(view) - 1; i++)
-		if (path[i] != view[i])
+	for (i = 0; dir[i]; i++)
+		if (path[i] != dir[i])
 			return 0;
 	return path[i] == '\0' || path[i] == '/';
+}
+
+int ac_in_view(const char *path)
+{
+	return under(path, AC_VIEW_DIR);
 }
 
 enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath, size_t hsize)
@@ -47,6 +52,8 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
 		return AC_ROUTE_QEMU_NO_CANON;
 	if (ac_in_view(canon))
 		return AC_ROUTE_QEMU_IN_VIEW;
+	if (under(canon, AC_RESERVED_DIR))
+		return AC_ROUTE_QEMU_RESERVED;
 	if (hsize == 0)
 		return AC_ROUTE_QEMU_TOO_LONG;
 	hostpath[0] = '\0';
@@ -67,6 +74,8 @@ const char *ac_route_name(enum ac_route route)
 		return "qemu (binary inside the view)";
 	case AC_ROUTE_QEMU_TOO_LONG:
 		return "qemu (view path too long)";
+	case AC_ROUTE_QEMU_RESERVED:
+		return "qemu (path reserved for the view's own files)";
 	}
 	return "unknown";
 }

@@ -14,6 +14,9 @@
 
 /* The view: host equivalents of root paths live under this directory. */
 #define AC_VIEW_DIR "/lib-x86"
+/* The view's own files (not host equivalents) live under this directory of
+ * the view, so root paths in AC_RESERVED_DIR are never mapped to it. */
+#define AC_RESERVED_DIR "/.accel"
 /* qemu-arm-static inside a bootstrapped root (bind mount or view). */
 #define AC_VIEW_QEMU AC_VIEW_DIR "/.accel/qemu-arm-static"
 /* qemu-arm-static where Debian installs it (the host, or a root with a copy). */
@@ -47,6 +50,7 @@ enum ac_route {
 	AC_ROUTE_QEMU_NO_CANON,  /* no canonical path (error from ac_canon) */
 	AC_ROUTE_QEMU_IN_VIEW,   /* the binary lives in the view itself: never loop */
 	AC_ROUTE_QEMU_TOO_LONG,  /* the view path would exceed AC_PATH_MAX */
+	AC_ROUTE_QEMU_RESERVED,  /* /.accel/...: the view keeps its own files there */
 };
 
 /*

@@ -101,3 +101,14 @@ Test(route, names)
 	cr_assert_str_eq(ac_route_name(AC_ROUTE_HOST), "host");
 	cr_assert_not_null(strstr(ac_route_name(AC_ROUTE_QEMU_IN_VIEW), "qemu"));
 }
+
+Test(route, the_views_own_files_are_never_equivalents)
+{
+	char host[AC_PATH_MAX];
+
+	/* a root file /.accel/qemu-arm-static must not run the view's qemu */
+	cr_assert_eq(ac_route_decide("/.accel/qemu-arm-static", 23, host, sizeof(host)),
+		     AC_ROUTE_QEMU_RESERVED);
+	cr_assert_eq(ac_route_decide("/.accel", 7, host, sizeof(host)), AC_ROUTE_QEMU_RESERVED);
+	cr_assert_eq(ac_route_decide("/.accelerate/x", 14, host, sizeof(host)), AC_ROUTE_HOST);
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# install-deps.sh: the Debian 12 packages accel needs to build, test and run.
+# Idempotent; runs apt-get update once per call when something is missing.
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config
+libfuse3-dev fuse3 libelf-dev libseccomp-dev libcap-dev libcriterion-dev
+qemu-user-static util-linux e2fsprogs ca-certificates"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+if ! dpkg --print-foreign-architectures | grep -qx armel; then
+	dpkg --add-architecture armel
+	apt-get update -qq
+fi

@@ -1,0 +1,57 @@
+#!/bin/bash
+# test-all.sh: the one command that runs every accel test on a Debian 12
+# machine, from a clean checkout: installs what it needs, builds, then runs
+#   1. unit tests (Criterion, make check)
+#   2. the same unit tests built out of tree with ASan+UBSan
+#   3. integration tests against the staged install (make check-integration)
+# and ends with one line "total: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc)
+fail=0
+
+say() { printf '\n##### %s\n' "$*"; }
+[ "$(id -u)" = 0 ] || { echo "test-all: run as root (binfmt_misc, mounts, apt-get)" >&2; exit 2; }
+
+say "dependencies"
+scripts/install-deps.sh || exit 1
+
+say "build"
+{ ./autogen.sh >/dev/null &&
+	./configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var --enable-werror &&
+	make -s -j"$jobs"; } || { echo "test-all: build failed" >&2; exit 1; }
+
+count_criterion() { # LOGS... -> "passed failed"
+	cat "$@" 2>/dev/null | sed -n 's/.*Synthesis: Tested: \([0-9]*\) | Passing: \([0-9]*\) | Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\2 \3 \4/p' |
+		awk '{p += $1; f += $2 + $3} END {print p + 0, f + 0}'
+}
+
+say "unit tests"
+make -s -j"$jobs" check >/dev/null 2>&1 || fail=1
+cat tests/unit/*.log
+read -r up uf < <(count_criterion tests/unit/*.log)
+[ "$fail" = 0 ] || [ "$uf" -gt 0 ] || uf=1
+
+say "unit tests with ASan and UBSan (out-of-tree build)"
+asan=$(mktemp -d /tmp/accel-asan.XXXXXX)
+(cd "$asan" && "$top/configure" -q --enable-sanitizers --enable-werror && make -s -j"$jobs" check >/dev/null 2>&1)
+asan_rc=$?
+cat "$asan"/tests/unit/*.log
+read -r ap af < <(count_criterion "$asan"/tests/unit/*.log)
+[ "$asan_rc" = 0 ] || [ "$af" -gt 0 ] || af=1
+rm -rf "$asan"
+
+say "integration tests"
+make -s check-integration 2>&1 | tee /tmp/accel-integration.$$.log
+read -r ip if is < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' /tmp/accel-integration.$$.log)
+rm -f /tmp/accel-integration.$$.log
+ip=${ip:-0} if=${if:-1} is=${is:-0}
+
+say "summary"
+echo "unit:        $up passed, $uf failed"
+echo "unit (asan): $ap passed, $af failed"
+echo "integration: $ip passed, $if failed, $is skipped"
+tp=$((up + ap + ip)) tf=$((uf + af + if))
+echo "total: $tp passed, $tf failed, $is skipped"
+[ "$tf" = 0 ]
