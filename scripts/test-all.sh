@@ -33,9 +33,16 @@ cat tests/unit/*.log
 read -r up uf < <(count_criterion tests/unit/*.log)
 [ "$fail" = 0 ] || [ "$uf" -gt 0 ] || uf=1
 
-say "unit tests with ASan and UBSan (out-of-tree build)"
+say "unit tests with ASan and UBSan (separate copy of the sources)"
 asan=$(mktemp -d /tmp/accel-asan.XXXXXX)
-(cd "$asan" && "$top/configure" -q --enable-sanitizers --enable-werror && make -s -j"$jobs" check >/dev/null 2>&1)
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$asan"
+else
+	tar --exclude=./tests/stage -cf - . | tar -xf - -C "$asan"
+	(cd "$asan" && make -s distclean >/dev/null 2>&1 || true)
+fi
+(cd "$asan" && ./autogen.sh >/dev/null 2>&1 &&
+	./configure -q --enable-sanitizers --enable-werror && make -s -j"$jobs" check >/dev/null 2>&1)
 asan_rc=$?
 cat "$asan"/tests/unit/*.log
 read -r ap af < <(count_criterion "$asan"/tests/unit/*.log)

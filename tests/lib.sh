@@ -19,6 +19,7 @@ BINFMT=/proc/sys/fs/binfmt_misc
 T_ENTRIES=()
 T_MOUNTS=()
 T_PIDS=()
+T_DISABLED=()
 T_FAILS=0
 T_CHECKS=0
 
@@ -31,6 +32,9 @@ t_cleanup() {
 	done
 	for e in "${T_ENTRIES[@]}"; do
 		[ -e "$BINFMT/$e" ] && echo -1 > "$BINFMT/$e"
+	done
+	for e in "${T_DISABLED[@]}"; do
+		[ -e "$BINFMT/$e" ] && echo 1 > "$BINFMT/$e"
 	done
 	rm -rf "$T_DIR"
 	exit $rc
@@ -73,12 +77,15 @@ t_require() {
 	"$T_SRCDIR/scripts/ensure-qemu-binfmt.sh"
 	# Comparisons with "Debian's entry alone" are only that if no other
 	# enabled armel entry sits in front of it (the kernel tries the newest
-	# first). Name any, so a surprising result can be explained.
+	# first), e.g. accel's own installed entry. Such entries are disabled
+	# (never unregistered) while the test runs and enabled again by the trap.
 	local e
 	for e in "$BINFMT"/*; do
 		case ${e##*/} in register | status | qemu-arm) continue ;; esac
 		if grep -q '^enabled' "$e" && grep -q '^magic 7f454c4601010100000000000000000002002800' "$e"; then
-			echo "# note: binfmt_misc entry ${e##*/} also matches armel and may shadow qemu-arm"
+			echo "# note: disabling binfmt_misc entry ${e##*/} (it matches armel) while this test runs"
+			T_DISABLED+=("${e##*/}")
+			echo 0 > "$e"
 		fi
 	done
 }
