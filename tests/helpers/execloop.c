@@ -21,7 +21,8 @@
 
 int main(int argc, char **argv)
 {
-	const char *root = NULL, *argv0 = NULL;
+	const char *root = NULL;
+	char *argv0 = NULL;
 	int quiet = 0, c;
 	long n, failed = 0;
 	struct timespec t0, t1;
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 	char **args = argv + optind + 1;
 
 	if (argv0)
-		args[0] = (char *)argv0;
+		args[0] = argv0;
 	if (root && (chroot(root) < 0 || chdir("/") < 0)) {
 		perror("execloop: chroot");
 		return 1;
