@@ -102,6 +102,16 @@ grep -q "lazily" "$T_DIR/out" && ok "busy view detached lazily" || fail "busy: $
 [ -d "$R2/lib-x86" ] && ok "pre-existing lib-x86 kept" || fail "pre-existing lib-x86 removed"
 mountpoint -q "$R2/lib-x86" && fail "still mounted" || ok "second view unmounted"
 [ ! -e "$BINFMT/$T_ID" ] && ok "entry removed with the last root" || fail "entry left registered"
+# A root removed after set-up (its view unmounted first) can still be torn
+# down by its absolute path: the entry and state go away.
+R5=$T_DIR/root5
+t_mkroot "$R5"
+T_MOUNTS+=("$R5/lib-x86")
+check "set-up of a root to be removed: exit 0" 0 "$(rc_of BS "$R5")"
+umount "$R5/lib-x86"
+rm -rf "$R5"
+check "teardown of a removed root: exit 0" 0 "$(rc_of BS --teardown "$R5")"
+[ ! -e "$BINFMT/$T_ID" ] && ok "entry removed with the removed root" || fail "entry left registered"
 check "Debian's qemu-arm entry untouched" "$qemu_before" "$(cat "$BINFMT/qemu-arm")"
 check "state directory emptied" "" "$(ls "$ST/roots" 2>/dev/null)"
 
