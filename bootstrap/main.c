@@ -53,9 +53,7 @@ struct bootstrap {
 	char rootstate[64];         /* "roots/KEY", relative to statefd */
 	int statefd;
 	int lockfd;
-	int dispatcher_given;        /* set on the command line, not defaulted */
-	int binfmt_name_given;
-	char recorded_dispatcher[PATH_MAX];
+	char recorded_dispatcher[PATH_MAX];        /* teardown: what set-up used */
 	char recorded_name[AC_BINFMT_MAX_NAME + 2];
 };
 
@@ -152,26 +150,22 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 	if (optind != argc - 1)
 		ac_die(AC_EXIT_USAGE, "%s; usage: accel-bootstrap [--teardown] [OPTION]... ROOT",
 		       optind >= argc ? "ROOT is missing" : "give exactly one ROOT");
-	b->binfmt_name_given = b->binfmt_name != NULL;
-	b->dispatcher_given = b->dispatcher != NULL;
-	if (!b->binfmt_name)
-		b->binfmt_name = ACCEL_BINFMT_NAME;
 	if (!b->binfmt_dir)
 		b->binfmt_dir = AC_BINFMT_DIR;
-	if (!b->dispatcher)
-		b->dispatcher = ACCEL_PKGLIBEXECDIR "/accel-dispatch";
 	if (!b->qemu)
 		b->qemu = AC_DEBIAN_QEMU;
 	if (!b->state_dir)
 		b->state_dir = ACCEL_STATEDIR;
-	if (!ac_binfmt_name_ok(b->binfmt_name))
+	/* --binfmt-name and --dispatcher stay NULL when not given: teardown
+	 * then takes what set-up recorded (apply_defaults()). */
+	if (b->binfmt_name && !ac_binfmt_name_ok(b->binfmt_name))
 		ac_die(AC_EXIT_USAGE,
 		       "--binfmt-name '%s' is not a valid entry name (no '/', ':' or newline; not "
 		       "'.', '..', 'register' or 'status')",
 		       b->binfmt_name);
-	if (b->dispatcher[0] != '/' || b->qemu[0] != '/')
+	if ((b->dispatcher && b->dispatcher[0] != '/') || b->qemu[0] != '/')
 		ac_die(AC_EXIT_USAGE, "--dispatcher and --qemu take absolute paths");
-	if (strlen(b->dispatcher) > AC_BINFMT_MAX_REGISTER - 128)
+	if (b->dispatcher && strlen(b->dispatcher) > AC_BINFMT_MAX_REGISTER - 128)
 		ac_die(AC_EXIT_USAGE, "--dispatcher path is longer than binfmt_misc accepts");
 }
 
@@ -268,22 +262,34 @@ static void open_state(struct bootstrap *b)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "lock %s/lock", b->state_dir);
 }
 
-/* Teardown undoes what set-up recorded: take the recorded value of a
- * setting the user did not give again. */
-static void state_default(const struct bootstrap *b, const char *file, char *buf, size_t size,
-			  const char **value)
+/* A one-line state file into buf; returns buf, or NULL if it is missing. */
+static const char *state_get(const struct bootstrap *b, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	long n;
 
-	if (!buf)
-		return;
 	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
 	n = ac_read_small(b->statefd, path, buf, size);
 	if (n <= 1 || buf[n - 1] != '\n')
-		return;
+		return NULL;
 	buf[n - 1] = '\0';
-	*value = buf;
+	return buf;
+}
+
+/* Settings not given on the command line: on teardown what set-up recorded
+ * (teardown undoes exactly that), else the built-in defaults. */
+static void apply_defaults(struct bootstrap *b)
+{
+	if (b->teardown && !b->dispatcher)
+		b->dispatcher = state_get(b, "dispatcher", b->recorded_dispatcher,
+					  sizeof(b->recorded_dispatcher));
+	if (b->teardown && !b->binfmt_name)
+		b->binfmt_name = state_get(b, "binfmt-name", b->recorded_name,
+					   sizeof(b->recorded_name));
+	if (!b->dispatcher)
+		b->dispatcher = ACCEL_PKGLIBEXECDIR "/accel-dispatch";
+	if (!b->binfmt_name)
+		b->binfmt_name = ACCEL_BINFMT_NAME;
 }
 
 static int state_has(const struct bootstrap *b, const char *file)
@@ -453,10 +459,15 @@ static void mount_view(struct bootstrap *b, enum view_plan plan)
 	undo.mounted = 1;
 }
 
+enum entry_state {
+	ENTRY_ABSENT,   /* register it */
+	ENTRY_ENABLED,  /* ours, in place: nothing to do */
+	ENTRY_DISABLED, /* ours, switched off: enable it */
+};
+
 /* Mount binfmt_misc if needed (left mounted: other entries live there) and
- * refuse an entry of our name that is not ours. Returns 1 if our entry is
- * registered already. */
-static int preflight_entry(const struct bootstrap *b)
+ * refuse an entry of our name that is not ours. */
+static enum entry_state preflight_entry(const struct bootstrap *b)
 {
 	struct ac_binfmt_entry e;
 	int err = ac_binfmt_ensure_mounted(b->binfmt_dir);
@@ -481,26 +492,26 @@ static int preflight_entry(const struct bootstrap *b)
 			       "binfmt_misc entry %s exists with another magic, mask or flags (%s); it "
 			       "is not accel's: pass another --binfmt-name",
 			       b->binfmt_name, e.flags);
-		return e.enabled ? 1 : 2;
+		return e.enabled ? ENTRY_ENABLED : ENTRY_DISABLED;
 	}
 	if (err != -ENOENT)
 		ac_die_errno(AC_EXIT_KERNEL, err, "read binfmt_misc entry %s", b->binfmt_name);
-	return 0;
+	return ENTRY_ABSENT;
 }
 
-static void register_entry(const struct bootstrap *b, int present)
+static void register_entry(const struct bootstrap *b, enum entry_state state)
 {
+	char path[PATH_MAX];
 	int err;
 
-	if (present == 2) { /* ours, but disabled: enable it */
-		char path[PATH_MAX];
-
+	if (state == ENTRY_ENABLED)
+		return;
+	if (state == ENTRY_DISABLED) {
 		ac_xsnprintf(path, sizeof(path), "%s/%s", b->binfmt_dir, b->binfmt_name);
 		if ((err = ac_write_proc(path, "1", 1)))
 			ac_die_errno(AC_EXIT_KERNEL, err, "enable %s", path);
-	}
-	if (present)
 		return;
+	}
 	err = ac_binfmt_register(b->binfmt_dir, b->binfmt_name, b->dispatcher, AC_BINFMT_FLAGS);
 	if (err)
 		ac_die_errno(AC_EXIT_KERNEL, err, "register binfmt_misc entry %s", b->binfmt_name);
@@ -530,13 +541,15 @@ static void do_setup(struct bootstrap *b)
 {
 	char text[PATH_MAX + 64];
 	enum view_plan plan;
-	int present, err;
+	enum entry_state entry;
+	int err;
 
 	check_armel(b);
+	apply_defaults(b);
 	check_host_static(b->dispatcher, "dispatcher");
 	check_host_static(b->qemu, "qemu");
 	open_state(b);
-	present = preflight_entry(b);
+	entry = preflight_entry(b);
 	plan = preflight_view(b);
 
 	/* From here on, a failure undoes what this run did. */
@@ -554,7 +567,7 @@ static void do_setup(struct bootstrap *b)
 	state_put(b, "dispatcher", text);
 	stage_qemu(b);
 	mount_view(b, plan);
-	register_entry(b, present);
+	register_entry(b, entry);
 	undo.armed = 0;
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
 }
@@ -596,10 +609,7 @@ static void do_teardown(struct bootstrap *b)
 	int err, m;
 
 	open_state(b);
-	state_default(b, "dispatcher", b->dispatcher_given ? NULL : b->recorded_dispatcher,
-		      sizeof(b->recorded_dispatcher), &b->dispatcher);
-	state_default(b, "binfmt-name", b->binfmt_name_given ? NULL : b->recorded_name,
-		      sizeof(b->recorded_name), &b->binfmt_name);
+	apply_defaults(b);
 	m = view_mounted(b);
 	if (m == 1) {
 		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW) < 0) {

@@ -86,16 +86,21 @@ check_cfg USER_NS WARN "optional: future rootless mode"
 check_cfg BSD_PROCESS_ACCT WARN "optional: per-process accounting of build time"
 check_cfg TASKSTATS WARN "optional: per-task statistics"
 
+# check_fs TYPE CONFIG: is file system TYPE available (CONFIG_<CONFIG>)?
+check_fs() {
+	if [ ! -r /proc/filesystems ]; then
+		report WARN "$1-fs" "unknown: /proc/filesystems unreadable (is /proc mounted?)"
+	elif awk -v t="$1" '$NF == t { f = 1 } END { exit !f }' /proc/filesystems; then
+		report ok "$1-fs" "listed in /proc/filesystems (mountable)"
+	elif [ "$(cfg_val "$2")" = m ]; then
+		report WARN "$1-fs" "module not loaded (CONFIG_$2=m); mounting loads it"
+	else
+		report FAIL "$1-fs" "not in /proc/filesystems"
+	fi
+}
+
 # --- binfmt_misc ----------------------------------------------------------
-if [ ! -r /proc/filesystems ]; then
-	report WARN binfmt_misc-fs "unknown: /proc/filesystems unreadable (is /proc mounted?)"
-elif awk '$NF == "binfmt_misc" { f = 1 } END { exit !f }' /proc/filesystems; then
-	report ok binfmt_misc-fs "listed in /proc/filesystems (mountable)"
-elif [ "$(cfg_val BINFMT_MISC)" = m ]; then
-	report WARN binfmt_misc-fs "module not loaded (CONFIG_BINFMT_MISC=m); mounting loads it"
-else
-	report FAIL binfmt_misc-fs "not in /proc/filesystems"
-fi
+check_fs binfmt_misc BINFMT_MISC
 
 # Types mounted on BINFMT_DIR, bottom to top, from mountinfo (field 5 is
 # the mount point, the type follows the "-" separator). Reading mountinfo
@@ -171,15 +176,7 @@ if [ -c /dev/fuse ]; then
 else
 	report FAIL /dev/fuse "missing (needed by the view daemon)"
 fi
-if [ ! -r /proc/filesystems ]; then
-	report WARN fuse-fs "unknown: /proc/filesystems unreadable"
-elif awk '$NF == "fuse" { f = 1 } END { exit !f }' /proc/filesystems; then
-	report ok fuse-fs "listed in /proc/filesystems"
-elif [ "$(cfg_val FUSE_FS)" = m ]; then
-	report WARN fuse-fs "module not loaded (CONFIG_FUSE_FS=m); mounting loads it"
-else
-	report FAIL fuse-fs "not in /proc/filesystems"
-fi
+check_fs fuse FUSE_FS
 if [ -r /proc/self/mountinfo ] &&
 	awk '$5 == "/sys/fs/fuse/connections" { f = 1 } END { exit !f }' /proc/self/mountinfo; then
 	report ok fusectl "mounted at /sys/fs/fuse/connections (abort of a hung view possible)"

@@ -65,7 +65,7 @@ echo 0 > "$entry" # Debian's qemu-arm entry alone: fully emulated
 t0=$(date +%s.%N); run; t1=$(date +%s.%N)
 echo 1 > "$entry"
 t2=$(date +%s.%N); run; t3=$(date +%s.%N)
-awk -v e="$(awk "BEGIN{print $t1 - $t0}")" \
-    -v a="$(awk "BEGIN{print $t3 - $t2}")" 'BEGIN {
+awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN {
+	e = t1 - t0; a = t3 - t2
 	printf "emulated:    %6.2f s\naccelerated: %6.2f s\nspeed-up:    %6.1fx\n", e, a, e / a }'
 echo "$ROOT stays set up; undo with: accel-bootstrap --teardown $ROOT"

@@ -18,7 +18,7 @@
  * the view, so root paths in AC_RESERVED_DIR are never mapped to it. */
 #define AC_RESERVED_DIR "/.accel"
 /* qemu-arm-static inside a bootstrapped root (bind mount or view). */
-#define AC_VIEW_QEMU AC_VIEW_DIR "/.accel/qemu-arm-static"
+#define AC_VIEW_QEMU AC_VIEW_DIR AC_RESERVED_DIR "/qemu-arm-static"
 /* qemu-arm-static where Debian installs it (the host, or a root with a copy). */
 #define AC_DEBIAN_QEMU "/usr/bin/qemu-arm-static"
 /*

@@ -68,22 +68,19 @@ check "non-empty lib-x86: exit 5" 5 "$(rc_of BS "$R3")"
 mountpoint -q "$R3/lib-x86" && fail "refused root got a mount" || ok "refused root: nothing mounted"
 check "refused root unchanged" "$sum3" "$(t_tree_sum "$R3")"
 check "refused root left no state" 2 "$(ls "$ST/roots" | wc -l)"
-# A failure after the preflight (the mount point is made read-only under
-# us) undoes what the run had done.
+# A failure after the preflight (ROOT made immutable, so creating
+# ROOT/lib-x86 fails with EPERM) undoes what the run had done.
 R4=$T_DIR/root4
 t_mkroot "$R4"
 sum4=$(t_tree_sum "$R4")
-mount -t tmpfs -o ro tmpfs "$R4/tmp"
-T_MOUNTS+=("$R4/tmp")
-rmdir "$R4/tmp" 2>/dev/null || true
-chattr +i "$R4" 2>/dev/null && immutable=1 || immutable=0
-if [ "$immutable" = 1 ]; then
+if chattr +i "$R4" 2>/dev/null; then
 	check "set-up failing midway: exit 1" 1 "$(rc_of BS "$R4")"
-	grep -q "undone" "$T_DIR/out" && ok "failure undone" || fail "undo message: $(cat "$T_DIR/out")"
 	chattr -i "$R4"
+	grep -q "undone" "$T_DIR/out" && ok "failure undone" || fail "undo message: $(cat "$T_DIR/out")"
 	check "failed set-up left no state" 2 "$(ls "$ST/roots" | wc -l)"
+else
+	echo "# chattr +i unsupported on $T_DIR: mid-way failure checks skipped"
 fi
-umount "$R4/tmp"
 check "failed set-up left the root unchanged" "$sum4" "$(t_tree_sum "$R4")"
 
 # --- teardown
