@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The view's manifest, nodes and snapshots; see fuseview/view.h. */
+#include "config.h"
+
+#include "view.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accel/armel.h"
+
+/* The largest file the view serves (a host libLLVM is ~100 MiB). */
+#define VIEW_MAX_FILE (1ull << 30)
+#define VIEW_MAX_MANIFEST (16u << 20)
+
+static void logf_(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct view *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!v->log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(v->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->log);
+	fflush(v->log);
+}
+
+/* ------------------------------------------------------------------ nodes */
+
+struct node *view_node(struct view *v, uint64_t ino)
+{
+	uint64_t i = ino - 1;
+
+	if (ino == 0 || i >= __atomic_load_n(&v->nnodes, __ATOMIC_ACQUIRE))
+		return NULL;
+	return v->chunks[i / 1024][i % 1024];
+}
+
+static struct node *node_new(struct view *v, enum node_kind kind, const char *path,
+			     const char *source)
+{
+	uint64_t i = v->nnodes;
+	struct node *n;
+	const char *slash;
+
+	if (i >= VIEW_MAX_NODES)
+		return NULL;
+	if (!v->chunks[i / 1024] && !(v->chunks[i / 1024] = calloc(1024, sizeof(struct node *))))
+		return NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n || !(n->path = strdup(path)) || (source && !(n->source = strdup(source)))) {
+		if (n)
+			free(n->path);
+		free(n);
+		return NULL;
+	}
+	n->ino = i + 1;
+	n->kind = kind;
+	n->fd = -1;
+	slash = strrchr(n->path, '/');
+	n->name = slash ? slash + 1 : n->path;
+	n->mode = 0555;
+	v->chunks[i / 1024][i % 1024] = n;
+	/* Publish after the node is complete: the request thread reads nnodes
+	 * without the lock. */
+	__atomic_store_n(&v->nnodes, i + 1, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Nodes are found again by (path, source): the same store file at the same
+ * path keeps its inode number across reloads. A linear table would do for a
+ * few hundred files; a hash keeps reloads of big closures fast. */
+struct node_index {
+	size_t cap, used;
+	struct node **slot;
+};
+static struct node_index g_index; /* the control thread's only; one view per process */
+
+static uint64_t hash_key(const char *path, const char *source)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *p = path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const char *p = source ? source : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+static int same_key(const struct node *n, const char *path, const char *source)
+{
+	if (strcmp(n->path, path))
+		return 0;
+	if (!source || !n->source)
+		return !source && !n->source;
+	return !strcmp(n->source, source);
+}
+
+static struct node *index_find(const char *path, const char *source)
+{
+	if (!g_index.cap)
+		return NULL;
+	for (size_t i = hash_key(path, source) & (g_index.cap - 1);; i = (i + 1) & (g_index.cap - 1)) {
+		struct node *n = g_index.slot[i];
+
+		if (!n)
+			return NULL;
+		if (same_key(n, path, source))
+			return n;
+	}
+}
+
+static int index_add(struct node *n)
+{
+	if ((g_index.used + 1) * 2 > g_index.cap) {
+		size_t cap = g_index.cap ? g_index.cap * 2 : 1024;
+		struct node **slot = calloc(cap, sizeof(*slot));
+
+		if (!slot)
+			return -ENOMEM;
+		for (size_t i = 0; i < g_index.cap; i++) {
+			struct node *m = g_index.slot[i];
+
+			if (!m)
+				continue;
+			for (size_t j = hash_key(m->path, m->source) & (cap - 1);; j = (j + 1) & (cap - 1))
+				if (!slot[j]) {
+					slot[j] = m;
+					break;
+				}
+		}
+		free(g_index.slot);
+		g_index.slot = slot;
+		g_index.cap = cap;
+	}
+	for (size_t i = hash_key(n->path, n->source) & (g_index.cap - 1);; i = (i + 1) & (g_index.cap - 1))
+		if (!g_index.slot[i]) {
+			g_index.slot[i] = n;
+			g_index.used++;
+			return 0;
+		}
+}
+
+static int open_source(struct view *v, const char *source)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+		/* Nothing outside the store, and no link at all: accelctl
+		 * resolved links inside their package when it wrote the
+		 * manifest. */
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	if (source[0] == '/')
+		fd = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	else
+		fd = syscall(SYS_openat2, v->storefd, source, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Open, check and plan one served file. why (size wsize) says what was
+ * refused. */
+static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
+{
+	unsigned char magic[4];
+	struct stat st;
+	struct ac_elf_info info;
+	void *map;
+	int fd, r;
+
+	fd = open_source(v, n->source);
+	if (fd < 0) {
+		snprintf(why, wsize, "cannot open %s in the store: %s", n->source, strerror(-fd));
+		return fd;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, wsize, "%s is not a regular file", n->source);
+		r = -EINVAL;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > VIEW_MAX_FILE) {
+		snprintf(why, wsize, "%s is larger than 1 GiB", n->source);
+		r = -EFBIG;
+		goto fail;
+	}
+	n->size = (uint64_t)st.st_size;
+	n->mtime = st.st_mtime;
+	/* Never setuid, setgid or writable: programs 0555, data 0444. */
+	n->mode = (st.st_mode & 0111) ? 0555 : 0444;
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, "\177ELF", 4)) {
+		n->fd = fd; /* data (perl modules, gconv tables): served as is */
+		return 0;
+	}
+	if (n->source[0] == '/') {
+		/* accel's own qemu: a static host program, served unchanged. */
+		unsigned char hdr[64];
+
+		if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+		    ac_elf_classify(hdr, sizeof(hdr)) != AC_ELF_X86_64) {
+			snprintf(why, wsize, "%s is not an x86_64 program", n->source);
+			r = -ENOEXEC;
+			goto fail;
+		}
+		n->fd = fd;
+		return 0;
+	}
+	/* A private writable mapping: libelf may touch its image, the file
+	 * never changes. */
+	map = mmap(NULL, n->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		snprintf(why, wsize, "cannot map %s: %s", n->source, strerror(-r));
+		goto fail;
+	}
+	r = ac_elf_inspect(map, n->size, &info, why, wsize);
+	munmap(map, n->size);
+	if (r) {
+		if (r != -ENOEXEC)
+			snprintf(why, wsize, "%s", strerror(-r));
+		goto fail;
+	}
+	n->npatches = info.npatches;
+	n->patches = info.patches;
+	info.patches = NULL;
+	info.npatches = 0;
+	ac_elf_info_free(&info);
+	n->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+ssize_t view_read(struct node *n, void *buf, size_t size, uint64_t off)
+{
+	ssize_t got;
+
+	if (n->kind != NODE_FILE)
+		return -EISDIR;
+	if (off >= n->size)
+		return 0;
+	if (size > n->size - off)
+		size = (size_t)(n->size - off);
+	got = pread(n->fd, buf, size, (off_t)off);
+	if (got < 0)
+		return -errno;
+	ac_patch_apply(n->patches, n->npatches, off, buf, (size_t)got);
+	return got;
+}
+
+/* --------------------------------------------------------------- manifest */
+
+static int component_ok(const char *s, size_t len)
+{
+	return len && len < 256 && !(len == 1 && s[0] == '.') &&
+	       !(len == 2 && s[0] == '.' && s[1] == '.');
+}
+
+/* A relative path of plain components. */
+static int relpath_ok(const char *p)
+{
+	const char *c = p;
+
+	if (!*p || *p == '/' || strlen(p) >= 4096)
+		return 0;
+	for (const char *s = p;; s++) {
+		if (*s == '/' || !*s) {
+			if (!component_ok(c, (size_t)(s - c)))
+				return 0;
+			if (!*s)
+				return 1;
+			c = s + 1;
+		}
+	}
+}
+
+/* View paths: the reserved directory holds only the loader, the library
+ * aliases and qemu; nothing else may start with ".accel". */
+static int viewpath_ok(const char *p)
+{
+	if (!relpath_ok(p))
+		return 0;
+	if (strncmp(p, ".accel", 6))
+		return 1;
+	return !strcmp(p, AC_VREL_LDSO) || !strcmp(p, ".accel/qemu-arm-static") ||
+	       !strncmp(p, AC_VREL_LIB "/", sizeof(AC_VREL_LIB)) ||
+	       !strncmp(p, AC_VREL_USRLIB "/", sizeof(AC_VREL_USRLIB));
+}
+
+static void entries_free(struct manifest_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].view);
+		free(e[i].source);
+	}
+	free(e);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct manifest_entry *)a)->view,
+		      ((const struct manifest_entry *)b)->view);
+}
+
+/* Read the manifest into a sorted entry list; store (size ssize) receives
+ * its store directory. */
+static int manifest_read(const char *path, char *store, size_t ssize,
+			 struct manifest_entry **out, size_t *nout, char *why, size_t wsize)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0, n = 0, alloc = 0, lineno = 0;
+	struct manifest_entry *e = NULL;
+	ssize_t len;
+	int r = 0;
+
+	*out = NULL;
+	*nout = 0;
+	store[0] = '\0';
+	if (!f) {
+		r = -errno;
+		snprintf(why, wsize, "cannot open manifest %s: %s", path, strerror(errno));
+		return r;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		char *f1, *f2, *f3, *save = NULL;
+
+		lineno++;
+		if (len > VIEW_MAX_LINE || (len && line[len - 1] != '\n')) {
+			snprintf(why, wsize, "%s:%zu: line too long or unterminated", path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		line[len - 1] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, VIEW_MANIFEST_MAGIC)) {
+				snprintf(why, wsize, "%s is not an accel manifest", path);
+				r = -EINVAL;
+				break;
+			}
+			continue;
+		}
+		if (!line[0] || line[0] == '#')
+			continue;
+		f1 = strtok_r(line, "\t", &save);
+		f2 = strtok_r(NULL, "\t", &save);
+		f3 = strtok_r(NULL, "\t", &save);
+		if (f1 && !strcmp(f1, "store") && f2 && !f3 && f2[0] == '/' &&
+		    strlen(f2) < ssize) {
+			strcpy(store, f2);
+			continue;
+		}
+		if (n >= VIEW_MAX_ENTRIES) {
+			snprintf(why, wsize, "%s: more than %d entries", path, VIEW_MAX_ENTRIES);
+			r = -E2BIG;
+			break;
+		}
+		if (n == alloc) {
+			struct manifest_entry *m;
+
+			alloc = alloc ? alloc * 2 : 256;
+			if (!(m = realloc(e, alloc * sizeof(*e)))) {
+				r = -ENOMEM;
+				break;
+			}
+			e = m;
+		}
+		if (f1 && !strcmp(f1, "qemu") && f2 && !f3 && f2[0] == '/') {
+			e[n].view = strdup(".accel/qemu-arm-static");
+			e[n].source = strdup(f2);
+		} else if (f1 && !strcmp(f1, "file") && f2 && f3 && viewpath_ok(f2) &&
+			   relpath_ok(f3) && strcmp(f2, ".accel/qemu-arm-static")) {
+			e[n].view = strdup(f2);
+			e[n].source = strdup(f3);
+		} else {
+			snprintf(why, wsize, "%s:%zu: malformed entry", path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		e[n].linger_until = 0;
+		n++;
+		if (!e[n - 1].view || !e[n - 1].source) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (!r && ferror(f))
+		r = -EIO;
+	if (!r && lineno == 0) {
+		snprintf(why, wsize, "manifest %s is empty", path);
+		r = -EINVAL;
+	}
+	if (!r && !store[0]) {
+		snprintf(why, wsize, "manifest %s names no store", path);
+		r = -EINVAL;
+	}
+	free(line);
+	fclose(f);
+	if (r) {
+		entries_free(e, n);
+		return r;
+	}
+	qsort(e, n, sizeof(*e), cmp_entry);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(e[i].view, e[i - 1].view)) {
+			snprintf(why, wsize, "%s: %s is listed twice", path, e[i].view);
+			entries_free(e, n);
+			return -EINVAL;
+		}
+	*out = e;
+	*nout = n;
+	return 0;
+}
+
+/* --------------------------------------------------------------- snapshot */
+
+static int cmp_dirent(const void *a, const void *b)
+{
+	const struct dirent_ref *x = a, *y = b;
+
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct builder {
+	struct dirent_ref *ents;
+	size_t n, cap;
+};
+
+static int builder_add(struct builder *b, uint64_t parent, struct node *n)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct dirent_ref *e = realloc(b->ents, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		b->ents = e;
+		b->cap = cap;
+	}
+	b->ents[b->n++] = (struct dirent_ref){.parent = parent, .name = n->name, .node = n};
+	return 0;
+}
+
+/* The directory node for path (creating it and recording its entry in its
+ * parent); the root is inode 1. */
+static struct node *dir_node(struct view *v, struct builder *b, const char *path, int *err)
+{
+	struct node *n = index_find(path, NULL), *parent;
+	char buf[4096];
+	char *slash;
+
+	if (!*path)
+		return view_node(v, 1);
+	if (!n) {
+		if (!(n = node_new(v, NODE_DIR, path, NULL)) || index_add(n)) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+	}
+	snprintf(buf, sizeof(buf), "%s", path);
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	parent = dir_node(v, b, slash ? buf : "", err);
+	if (!parent || (*err = builder_add(b, parent->ino, n)))
+		return NULL;
+	return n;
+}
+
+static int build(struct view *v, const struct manifest_entry *e, size_t ne, struct snapshot **out,
+		 struct view_refusal *ref, size_t maxref, size_t *nref)
+{
+	struct builder b = {0};
+	struct snapshot *s;
+	size_t nfiles = 0, w = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < ne && !err; i++) {
+		struct node *n = index_find(e[i].view, e[i].source), *dir;
+		char parent[4096], why[256] = "";
+		char *slash;
+
+		if (!n) {
+			if (!(n = node_new(v, NODE_FILE, e[i].view, e[i].source))) {
+				err = -ENOMEM;
+				break;
+			}
+			/* A refused node stays, unreachable, with its reason: it
+			 * is not examined again, and its inode is never reused. */
+			if (file_prepare(v, n, why, sizeof(why)) < 0 && !(n->why = strdup(why))) {
+				err = -ENOMEM;
+				break;
+			}
+			if ((err = index_add(n)))
+				break;
+			if (n->why) {
+				v->refused++;
+				logf_(v, "refused %s: %s", e[i].view, n->why);
+			}
+		}
+		if (n->why) {
+			if (nref && *nref < maxref) {
+				snprintf(ref[*nref].view, sizeof(ref[0].view), "%s", e[i].view);
+				snprintf(ref[*nref].why, sizeof(ref[0].why), "%s", n->why);
+				++*nref;
+			}
+			continue;
+		}
+		snprintf(parent, sizeof(parent), "%s", e[i].view);
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = '\0';
+		dir = dir_node(v, &b, slash ? parent : "", &err);
+		if (!dir)
+			break;
+		if ((err = builder_add(&b, dir->ino, n)))
+			break;
+		nfiles++;
+	}
+	if (err) {
+		free(b.ents);
+		return err;
+	}
+	/* Directories were added once per file below them: keep one entry;
+	 * a name that is both a file and a directory keeps the directory. */
+	if (b.n)
+		qsort(b.ents, b.n, sizeof(*b.ents), cmp_dirent);
+	for (size_t i = 0; i < b.n; i++) {
+		if (w && !cmp_dirent(&b.ents[w - 1], &b.ents[i])) {
+			if (b.ents[i].node->kind == NODE_DIR)
+				b.ents[w - 1] = b.ents[i];
+			if (b.ents[i].node != b.ents[w - 1].node)
+				logf_(v, "conflict at %s: kept the directory", b.ents[i].node->path);
+			continue;
+		}
+		b.ents[w++] = b.ents[i];
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		free(b.ents);
+		return -ENOMEM;
+	}
+	s->n = w;
+	s->ents = b.ents;
+	s->nfiles = nfiles;
+	*out = s;
+	return 0;
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (s) {
+		free(s->ents);
+		free(s);
+	}
+}
+
+static const struct dirent_ref *snap_find(const struct snapshot *s, uint64_t parent,
+					  const char *name)
+{
+	size_t lo = 0, hi = s ? s->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct dirent_ref *d = &s->ents[mid];
+		int c = d->parent != parent ? (d->parent < parent ? -1 : 1) : strcmp(d->name, name);
+
+		if (!c)
+			return d;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct node *view_lookup(struct view *v, uint64_t parent, const char *name)
+{
+	const struct dirent_ref *d;
+	struct node *n;
+
+	pthread_mutex_lock(&v->lock);
+	d = snap_find(v->snap, parent, name);
+	n = d ? d->node : NULL;
+	pthread_mutex_unlock(&v->lock);
+	return n;
+}
+
+void view_list(struct view *v, uint64_t dir, size_t start,
+	       int (*fn)(void *ctx, size_t index, const struct node *n), void *ctx)
+{
+	const struct snapshot *s;
+	size_t lo = 0, hi;
+
+	pthread_mutex_lock(&v->lock);
+	s = v->snap;
+	hi = s ? s->n : 0;
+	while (lo < hi) { /* first entry of dir */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->ents[mid].parent < dir)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo + start; s && i < s->n && s->ents[i].parent == dir; i++)
+		if (fn(ctx, i - lo, s->ents[i].node))
+			break;
+	pthread_mutex_unlock(&v->lock);
+}
+
+/* Which names resolve differently between two snapshots: reserved
+ * entries (loader, libraries) first, so a program never appears before
+ * what it loads. */
+static int diff(const struct snapshot *a, const struct snapshot *b, struct name_change **out,
+		size_t *nout)
+{
+	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0, n = 0;
+	struct name_change *c = malloc((na + nb + 1) * sizeof(*c));
+	size_t first = 0;
+
+	if (!c)
+		return -ENOMEM;
+	while (i < na || j < nb) {
+		const struct dirent_ref *x = i < na ? &a->ents[i] : NULL;
+		const struct dirent_ref *y = j < nb ? &b->ents[j] : NULL;
+		const struct dirent_ref *d;
+		int cmp = !x ? 1 : !y ? -1 : cmp_dirent(x, y);
+
+		if (cmp == 0) {
+			i++, j++;
+			if (x->node == y->node)
+				continue;
+			d = y;
+		} else if (cmp < 0) {
+			d = x, i++;
+		} else {
+			d = y, j++;
+		}
+		c[n].parent = d->parent;
+		snprintf(c[n].name, sizeof(c[n].name), "%s", d->name);
+		if (!strncmp(d->node->path, ".accel", 6)) {
+			struct name_change t = c[n];
+
+			c[n] = c[first];
+			c[first++] = t;
+		}
+		n++;
+	}
+	*out = c;
+	*nout = n;
+	return 0;
+}
+
+/* Swap in a snapshot of entries e (taken over by the view). */
+static int install(struct view *v, struct manifest_entry *e, size_t ne,
+		   struct name_change **changed, size_t *nchanged, struct view_refusal *ref,
+		   size_t maxref, size_t *nref)
+{
+	struct snapshot *s, *old;
+	int err = build(v, e, ne, &s, ref, maxref, nref);
+
+	if (err) {
+		entries_free(e, ne);
+		return err;
+	}
+	pthread_mutex_lock(&v->lock);
+	old = v->snap;
+	s->generation = ++v->generation;
+	v->snap = s;
+	entries_free(v->entries, v->nentries);
+	v->entries = e;
+	v->nentries = ne;
+	pthread_mutex_unlock(&v->lock);
+	/* Only this (the control) thread replaces snapshots; the request
+	 * thread reads them under the lock, so old is ours now. */
+	err = changed ? diff(old, s, changed, nchanged) : 0;
+	snapshot_free(old);
+	return err;
+}
+
+int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
+		struct view_refusal *ref, size_t maxref, size_t *nref)
+{
+	struct manifest_entry *e, *all;
+	char store[4096], why[512];
+	size_t ne, n;
+	time_t now = time(NULL);
+	int err;
+
+	*nchanged = 0;
+	*changed = NULL;
+	if (nref)
+		*nref = 0;
+	err = manifest_read(v->manifest_path, store, sizeof(store), &e, &ne, why, sizeof(why));
+	if (err) {
+		logf_(v, "reload: %s", why);
+		if (nref && maxref) {
+			snprintf(ref[0].view, sizeof(ref[0].view), "(manifest)");
+			snprintf(ref[0].why, sizeof(ref[0].why), "%.255s", why);
+			*nref = 1;
+		}
+		return err;
+	}
+	if (strcmp(store, v->store)) {
+		logf_(v, "reload: the manifest names store %s, the daemon serves %s", store,
+		      v->store);
+		entries_free(e, ne);
+		return -EXDEV;
+	}
+	/* Reserved entries that leave linger a little (VIEW_LINGER_SECONDS). */
+	all = realloc(e, (ne + v->nentries + 1) * sizeof(*e));
+	if (!all) {
+		entries_free(e, ne);
+		return -ENOMEM;
+	}
+	e = all;
+	n = ne;
+	for (size_t i = 0; i < v->nentries; i++) {
+		const struct manifest_entry *o = &v->entries[i];
+		struct manifest_entry key = {.view = o->view};
+
+		if (strncmp(o->view, ".accel/", 7) || !strcmp(o->view, ".accel/qemu-arm-static") ||
+		    bsearch(&key, e, ne, sizeof(*e), cmp_entry))
+			continue;
+		e[n].view = strdup(o->view);
+		e[n].source = strdup(o->source);
+		e[n].linger_until = o->linger_until ? o->linger_until : now + VIEW_LINGER_SECONDS;
+		if (!e[n].view || !e[n].source) {
+			entries_free(e, n + 1);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	qsort(e, n, sizeof(*e), cmp_entry);
+	return install(v, e, n, changed, nchanged, ref, maxref, nref);
+}
+
+int view_expire(struct view *v, time_t now, struct name_change **changed, size_t *nchanged,
+		time_t *next)
+{
+	struct manifest_entry *e;
+	size_t n = 0;
+	int any = 0;
+
+	*next = 0;
+	*nchanged = 0;
+	*changed = NULL;
+	for (size_t i = 0; i < v->nentries; i++) {
+		time_t t = v->entries[i].linger_until;
+
+		if (t && t <= now)
+			any = 1;
+		else if (t && (!*next || t < *next))
+			*next = t;
+	}
+	if (!any)
+		return 0;
+	e = calloc(v->nentries + 1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->nentries; i++) {
+		time_t t = v->entries[i].linger_until;
+
+		if (t && t <= now)
+			continue;
+		e[n].view = strdup(v->entries[i].view);
+		e[n].source = strdup(v->entries[i].source);
+		e[n].linger_until = t;
+		if (!e[n].view || !e[n].source) {
+			entries_free(e, n + 1);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	return install(v, e, n, changed, nchanged, NULL, 0, NULL);
+}
+
+int view_init(struct view *v, const char *manifest_path, FILE *log)
+{
+	struct manifest_entry *e;
+	char store[4096], why[512];
+	size_t ne;
+	struct node *root;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->storefd = -1;
+	v->log = log;
+	pthread_mutex_init(&v->lock, NULL);
+	if (!(v->manifest_path = strdup(manifest_path)))
+		return -ENOMEM;
+	err = manifest_read(manifest_path, store, sizeof(store), &e, &ne, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "accel-fuseview: %s\n", why);
+		return err;
+	}
+	entries_free(e, ne);
+	if (!(v->store = strdup(store)))
+		return -ENOMEM;
+	v->storefd = open(store, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v->storefd < 0) {
+		err = -errno;
+		fprintf(stderr, "accel-fuseview: store %s: %s\n", store, strerror(errno));
+		return err;
+	}
+	root = node_new(v, NODE_DIR, "", NULL);
+	if (!root)
+		return -ENOMEM;
+	return 0;
+}

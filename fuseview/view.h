@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fuseview/view.h - the tree the accel-fuseview daemon serves.
+ *
+ * Owns the manifest (the file accelctl writes: which store file appears at
+ * which view path), the nodes (one per view path and store file, never freed
+ * while the daemon runs, so an inode the kernel knows stays valid for an exec
+ * in flight), and the snapshot (which names exist right now). A reload builds
+ * a complete new snapshot and swaps it in under view.lock, so a lookup sees
+ * either the old set or the new one, never a mix; the caller then tells the
+ * kernel which cached names changed.
+ *
+ * Functions return 0 or -errno and never exit.
+ */
+#ifndef ACCEL_FUSEVIEW_VIEW_H
+#define ACCEL_FUSEVIEW_VIEW_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "accel/elfview.h"
+
+#define VIEW_MANIFEST_MAGIC "accel-manifest 1"
+/* Bounds of what one manifest may ask for (a buildd root with everything
+ * enabled needs a few thousand files). */
+#define VIEW_MAX_NODES (1u << 20)
+#define VIEW_MAX_ENTRIES 65536
+#define VIEW_MAX_LINE 8192
+/* A library that leaves the closure stays visible this long, so that a
+ * host program exec'd just before the change still finds what it loads. */
+#define VIEW_LINGER_SECONDS 5
+
+enum node_kind { NODE_DIR, NODE_FILE };
+
+struct node {
+	uint64_t ino;
+	enum node_kind kind;
+	char *path;              /* view path, relative ("" for the root) */
+	const char *name;        /* last component of path */
+	char *source;            /* store-relative path (files) */
+	int fd;                  /* the store file, read-only (files) */
+	uint64_t size;
+	int64_t mtime;
+	unsigned int mode;       /* 0555, 0444 */
+	size_t npatches;
+	struct ac_patch *patches;
+	char *why;               /* refused: the reason (never served) */
+	uint64_t lookups;        /* positive lookups answered (request thread) */
+	uint64_t reads;
+};
+
+struct dirent_ref {
+	uint64_t parent;
+	const char *name;        /* points into the child node's path */
+	struct node *node;
+};
+
+struct snapshot {
+	uint64_t generation;
+	size_t n;
+	struct dirent_ref *ents; /* sorted by (parent, name) */
+	size_t nfiles;
+};
+
+struct manifest_entry {
+	char *view;              /* relative view path */
+	char *source;            /* store-relative path, or absolute (qemu) */
+	time_t linger_until;     /* 0: in the manifest; else lingering */
+};
+
+struct view_stats {
+	uint64_t lookups, negative, reads, read_bytes, getattrs, readdirs;
+};
+
+struct view {
+	char *manifest_path;
+	char *store;             /* store directory (absolute) */
+	int storefd;
+	FILE *log;
+
+	pthread_mutex_t lock;    /* protects snap, entries, nodes growth */
+	struct snapshot *snap;
+	size_t nentries;
+	struct manifest_entry *entries;
+	uint64_t generation;
+
+	/* Nodes by inode number, in fixed chunks so a node pointer read by the
+	 * request thread never moves. */
+	struct node **chunks[VIEW_MAX_NODES / 1024];
+	uint64_t nnodes;
+
+	struct view_stats stats; /* written by the request thread only */
+	uint64_t refused;
+};
+
+/* One refused entry, reported back to accelctl. */
+struct view_refusal {
+	char view[256];
+	char why[256];
+};
+
+int view_init(struct view *v, const char *manifest_path, FILE *log);
+
+/*
+ * Read the manifest again and swap in the new snapshot. changed (size
+ * *nchanged, malloc'ed) receives the (parent, name) pairs whose lookup
+ * result differs, in the order the kernel should be told: libraries first,
+ * programs last. refusals receive up to maxref entries that were refused.
+ */
+struct name_change {
+	uint64_t parent;
+	char name[256];
+};
+int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
+		struct view_refusal *refusals, size_t maxref, size_t *nref);
+/* Drop lingering entries whose time is up; same outputs as view_reload.
+ * *next receives the next expiry (0: none). */
+int view_expire(struct view *v, time_t now, struct name_change **changed, size_t *nchanged,
+		time_t *next);
+
+struct node *view_node(struct view *v, uint64_t ino);
+/* Look name up in directory parent in the current snapshot; NULL if absent. */
+struct node *view_lookup(struct view *v, uint64_t parent, const char *name);
+/* Read from a file node with its patches applied; returns bytes or -errno. */
+ssize_t view_read(struct node *n, void *buf, size_t size, uint64_t off);
+/* Directory listing: calls fn for entries from index start on until it
+ * returns nonzero. */
+void view_list(struct view *v, uint64_t dir, size_t start,
+	       int (*fn)(void *ctx, size_t index, const struct node *n), void *ctx);
+
+#endif /* ACCEL_FUSEVIEW_VIEW_H */

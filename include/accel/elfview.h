@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * accel/elfview.h - how a host ELF file is read and rewritten for the view.
+ *
+ * Owns the rewrite rule of the /lib-x86 view: a host (x86_64) file served
+ * inside an armel root must find the host loader and host libraries under
+ * /lib-x86 only. Every rewrite keeps the file's length (nothing moves), so it
+ * is a short list of patches laid over the original bytes at read time:
+ *
+ *   - PT_INTERP becomes AC_VIEW_LDSO (NUL-padded);
+ *   - every path that starts with the host's multiarch directories becomes the
+ *     same-length alias in the view:
+ *       /usr/lib/x86_64-linux-gnu  ->  /lib-x86/.accel/usr-lib-x
+ *       /lib/x86_64-linux-gnu      ->  /lib-x86/.accel/lib-x
+ *     (this covers ld.so's default search directories, DT_RUNPATH, gconv and
+ *     perl's @INC alike);
+ *   - in the loader (DT_SONAME ld-linux-x86-64.so.2): /etc/ld.so.cache and
+ *     /etc/ld.so.preload, which are the armel root's files, point into the
+ *     view's reserved directory instead (an empty cache, no preload).
+ *
+ * ac_elf_inspect() reads a file image (libelf over memory), refusing anything
+ * malformed with a message; it returns 0 or -errno (-ENOEXEC: not a usable
+ * x86_64 ELF file, the message says why). Nothing here exits or allocates
+ * beyond the returned structure.
+ */
+#ifndef ACCEL_ELFVIEW_H
+#define ACCEL_ELFVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accel/route.h"
+
+/* Where the view serves the host loader: PT_INTERP of every served file.
+ * At most 27 bytes, the length of /lib64/ld-linux-x86-64.so.2. */
+#define AC_VIEW_LDSO AC_VIEW_DIR AC_RESERVED_DIR "/ld.so"
+/* Same-length aliases of the host's multiarch directories (see above). */
+#define AC_HOST_USRLIB "/usr/lib/x86_64-linux-gnu"
+#define AC_VIEW_USRLIB AC_VIEW_DIR AC_RESERVED_DIR "/usr-lib-x"
+#define AC_HOST_LIB "/lib/x86_64-linux-gnu"
+#define AC_VIEW_LIB AC_VIEW_DIR AC_RESERVED_DIR "/lib-x"
+/* The same, relative to the view's root (the daemon's names). */
+#define AC_VREL_LDSO ".accel/ld.so"
+#define AC_VREL_USRLIB ".accel/usr-lib-x"
+#define AC_VREL_LIB ".accel/lib-x"
+#define AC_HOST_LOADER_SONAME "ld-linux-x86-64.so.2"
+
+/* Bounds: a file we serve has at most this many DT_NEEDED entries and
+ * patches; real files have a few dozen at most. */
+#define AC_ELF_MAX_NEEDED 256
+#define AC_ELF_MAX_PATCHES 512
+#define AC_PATCH_MAX 32 /* longest replacement string, NUL included */
+
+struct ac_patch {
+	uint64_t off;              /* file offset */
+	uint32_t len;              /* bytes replaced */
+	char data[AC_PATCH_MAX];   /* the replacement */
+};
+
+struct ac_elf_info {
+	int is_loader;             /* DT_SONAME is ld-linux-x86-64.so.2 */
+	int has_interp;
+	int is_exec;               /* ET_EXEC, or ET_DYN with PT_INTERP */
+	char soname[256];
+	size_t nneeded;
+	char *needed[AC_ELF_MAX_NEEDED]; /* malloc'ed; ac_elf_info_free() */
+	size_t npatches;
+	struct ac_patch *patches;  /* malloc'ed, sorted by offset */
+};
+
+/*
+ * Inspect a whole file image (buf, len): check it is a well-formed x86_64
+ * ELF file, read DT_NEEDED and DT_SONAME, and plan the view's patches.
+ * On -ENOEXEC (or -E2BIG, -ENOMEM) err (size errsize) says why.
+ */
+int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *info, char *err,
+		   size_t errsize);
+void ac_elf_info_free(struct ac_elf_info *info);
+
+/* Lay the patches over buf, which holds the file's bytes [off, off+len). */
+void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,
+		    size_t len);
+
+/*
+ * Map a path inside an amd64 package (relative, no leading '/', e.g.
+ * "usr/lib/x86_64-linux-gnu/libz.so.1") to its path in the view (relative
+ * to the view's root, e.g. ".accel/usr-lib-x/libz.so.1") when it lies in a
+ * host multiarch directory; returns 1 and fills out, or 0 when the path is
+ * elsewhere, or -ENAMETOOLONG.
+ */
+int ac_view_alias(const char *pkgpath, char *out, size_t size);
+
+#endif /* ACCEL_ELFVIEW_H */

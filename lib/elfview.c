@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Reading and rewriting host ELF files for the view; see accel/elfview.h. */
+#include "config.h"
+
+#include "accel/elfview.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(AC_VIEW_LDSO) <= sizeof("/lib64/ld-linux-x86-64.so.2"),
+	       "the view's loader path must fit in place of the standard PT_INTERP");
+_Static_assert(sizeof(AC_VIEW_USRLIB) == sizeof(AC_HOST_USRLIB), "same-length alias");
+_Static_assert(sizeof(AC_VIEW_LIB) == sizeof(AC_HOST_LIB), "same-length alias");
+
+/* The loader's own files: the root's cache and preload list are armel
+ * files; the view gives the host loader none (a directory reads as an empty
+ * cache, and nothing is served under the preload name). */
+#define HOST_CACHE "/etc/ld.so.cache"
+#define VIEW_CACHE AC_VIEW_DIR AC_RESERVED_DIR "/"
+#define HOST_PRELOAD "/etc/ld.so.preload"
+#define VIEW_PRELOAD AC_VIEW_DIR AC_RESERVED_DIR "/np"
+_Static_assert(sizeof(VIEW_CACHE) == sizeof(HOST_CACHE), "same-length alias");
+_Static_assert(sizeof(VIEW_PRELOAD) == sizeof(HOST_PRELOAD), "same-length alias");
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t size, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -ENOEXEC;
+}
+
+static int add_patch(struct ac_elf_info *info, uint64_t off, const char *data, size_t len)
+{
+	struct ac_patch *p;
+
+	if (len > AC_PATCH_MAX)
+		return -EINVAL;
+	if (info->npatches >= AC_ELF_MAX_PATCHES)
+		return -E2BIG;
+	if (!info->patches) {
+		info->patches = calloc(AC_ELF_MAX_PATCHES, sizeof(*info->patches));
+		if (!info->patches)
+			return -ENOMEM;
+	}
+	p = &info->patches[info->npatches++];
+	p->off = off;
+	p->len = (uint32_t)len;
+	memcpy(p->data, data, len);
+	return 0;
+}
+
+/* Bytes that may precede a path inside a string (start of string, a list or
+ * an assignment) and that may follow a directory name. */
+static int path_start(const unsigned char *buf, size_t at)
+{
+	unsigned char c = at ? buf[at - 1] : 0;
+
+	/* Not the tail of a longer path (/usr/local/lib/x86_64-linux-gnu). */
+	return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		 (c && strchr("._-+~/@$", c)));
+}
+
+static int dir_end(const unsigned char *buf, size_t len, size_t at)
+{
+	return at == len || buf[at] == '/' || buf[at] == '\0' || buf[at] == ':';
+}
+
+/* Every host multiarch path in the image gets its same-length view alias.
+ * Returns the number of patches added or -errno. */
+static int plan_prefixes(const unsigned char *buf, size_t len, struct ac_elf_info *info,
+			 int *nlib, int *nusrlib)
+{
+	static const char lib[] = AC_HOST_LIB;
+	const size_t ll = sizeof(lib) - 1, ul = sizeof(AC_HOST_USRLIB) - 1;
+	size_t at = 0;
+	int err;
+
+	while (at + ll <= len) {
+		const unsigned char *hit = memmem(buf + at, len - at, lib, ll);
+		size_t p, start, end;
+		int usr;
+
+		if (!hit)
+			break;
+		p = (size_t)(hit - buf);
+		usr = p >= 4 && !memcmp(buf + p - 4, "/usr", 4);
+		start = usr ? p - 4 : p;
+		end = start + (usr ? ul : ll);
+		if (path_start(buf, start) && dir_end(buf, len, end)) {
+			if (usr)
+				err = add_patch(info, start, AC_VIEW_USRLIB, ul);
+			else
+				err = add_patch(info, start, AC_VIEW_LIB, ll);
+			if (err)
+				return err;
+			++*(usr ? nusrlib : nlib);
+		}
+		at = p + ll;
+	}
+	return 0;
+}
+
+/* Every NUL-terminated occurrence of from (with a path start before it)
+ * becomes to, of the same length. Returns how many or -errno. */
+static int plan_string(const unsigned char *buf, size_t len, const char *from, const char *to,
+		       struct ac_elf_info *info)
+{
+	size_t fl = strlen(from) + 1, at = 0;
+	int n = 0, err;
+
+	while (at + fl <= len) {
+		const unsigned char *hit = memmem(buf + at, len - at, from, fl);
+		size_t p;
+
+		if (!hit)
+			break;
+		p = (size_t)(hit - buf);
+		if (path_start(buf, p)) {
+			if ((err = add_patch(info, p, to, fl)))
+				return err;
+			n++;
+		}
+		at = p + fl;
+	}
+	return n;
+}
+
+static int cmp_patch(const void *a, const void *b)
+{
+	const struct ac_patch *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* DT_NEEDED and DT_SONAME from the dynamic section(s). */
+static int read_dynamic(Elf *e, struct ac_elf_info *info, char *err, size_t errsize)
+{
+	Elf_Scn *scn = NULL;
+	int found = 0;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t count;
+
+		if (!gelf_getshdr(scn, &sh))
+			return fail(err, errsize, "bad section header: %s", elf_errmsg(-1));
+		if (sh.sh_type != SHT_DYNAMIC)
+			continue;
+		found = 1;
+		if (!sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			return fail(err, errsize, "unreadable dynamic section: %s", elf_errmsg(-1));
+		count = data->d_size / sh.sh_entsize;
+		for (size_t i = 0; i < count; i++) {
+			GElf_Dyn dyn;
+			const char *s;
+
+			if (!gelf_getdyn(data, (int)i, &dyn))
+				return fail(err, errsize, "bad dynamic entry: %s", elf_errmsg(-1));
+			if (dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_SONAME)
+				continue;
+			s = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+			if (!s)
+				return fail(err, errsize, "dynamic string out of bounds: %s",
+					    elf_errmsg(-1));
+			/* Names, not paths: the view serves libraries by name. */
+			if (!*s || strlen(s) >= sizeof(info->soname) || strchr(s, '/'))
+				return fail(err, errsize, "%s '%.64s' is not a plain library name",
+					    dyn.d_tag == DT_NEEDED ? "DT_NEEDED" : "DT_SONAME", s);
+			if (dyn.d_tag == DT_SONAME) {
+				strcpy(info->soname, s);
+				continue;
+			}
+			if (info->nneeded >= AC_ELF_MAX_NEEDED)
+				return fail(err, errsize, "more than %d DT_NEEDED entries",
+					    AC_ELF_MAX_NEEDED);
+			if (!(info->needed[info->nneeded] = strdup(s)))
+				return -ENOMEM;
+			info->nneeded++;
+		}
+	}
+	(void)found;
+	return 0;
+}
+
+int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *info, char *err,
+		   size_t errsize)
+{
+	Elf *e = NULL;
+	GElf_Ehdr eh;
+	size_t phnum;
+	int r, nlib = 0, nusrlib = 0, dynamic = 0;
+
+	memset(info, 0, sizeof(*info));
+	err[0] = '\0';
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return fail(err, errsize, "libelf: %s", elf_errmsg(-1));
+	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG))
+		return fail(err, errsize, "not an ELF file");
+	/* libelf reads the image in place (ELF_C_READ over memory); it
+	 * converts nothing for a native little-endian 64-bit file. */
+	e = elf_memory((char *)(uintptr_t)buf, len);
+	if (!e || elf_kind(e) != ELF_K_ELF)
+		r = fail(err, errsize, "not an ELF file: %s", elf_errmsg(-1));
+	else if (gelf_getclass(e) != ELFCLASS64 || buf[EI_DATA] != ELFDATA2LSB)
+		r = fail(err, errsize, "not a 64-bit little-endian ELF file");
+	else if (!gelf_getehdr(e, &eh))
+		r = fail(err, errsize, "bad ELF header: %s", elf_errmsg(-1));
+	else if (eh.e_machine != EM_X86_64)
+		r = fail(err, errsize, "ELF machine %u is not x86_64", eh.e_machine);
+	else if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		r = fail(err, errsize, "ELF type %u is neither a program nor a shared object",
+			 eh.e_type);
+	else if (elf_getphdrnum(e, &phnum) < 0)
+		r = fail(err, errsize, "bad program headers: %s", elf_errmsg(-1));
+	else
+		r = 0;
+	if (r)
+		goto out;
+
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, (int)i, &ph)) {
+			r = fail(err, errsize, "bad program header %zu: %s", i, elf_errmsg(-1));
+			goto out;
+		}
+		if (ph.p_type == PT_DYNAMIC)
+			dynamic = 1;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (info->has_interp || ph.p_offset > len || ph.p_filesz > len - ph.p_offset ||
+		    ph.p_filesz < 2 || buf[ph.p_offset + ph.p_filesz - 1] != '\0') {
+			r = fail(err, errsize, "bad PT_INTERP");
+			goto out;
+		}
+		if (ph.p_filesz < sizeof(AC_VIEW_LDSO)) {
+			r = fail(err, errsize, "PT_INTERP of %llu bytes is too short for %s",
+				 (unsigned long long)ph.p_filesz, AC_VIEW_LDSO);
+			goto out;
+		}
+		info->has_interp = 1;
+		if ((r = add_patch(info, ph.p_offset, AC_VIEW_LDSO, sizeof(AC_VIEW_LDSO))))
+			goto out;
+	}
+	info->is_exec = eh.e_type == ET_EXEC || info->has_interp;
+	if ((r = read_dynamic(e, info, err, errsize)))
+		goto out;
+	if (dynamic && !info->nneeded && !info->soname[0] && info->has_interp) {
+		r = fail(err, errsize, "PT_DYNAMIC without a readable dynamic section");
+		goto out;
+	}
+	info->is_loader = !strcmp(info->soname, AC_HOST_LOADER_SONAME);
+	if ((r = plan_prefixes(buf, len, info, &nlib, &nusrlib)))
+		goto out;
+	if (info->is_loader) {
+		int c = plan_string(buf, len, HOST_CACHE, VIEW_CACHE, info);
+		int p = c < 0 ? c : plan_string(buf, len, HOST_PRELOAD, VIEW_PRELOAD, info);
+
+		if (c < 0 || p < 0) {
+			r = c < 0 ? c : p;
+			goto out;
+		}
+		/* A loader we cannot confine must not be served at all. */
+		if (!c || !p || !nlib || !nusrlib) {
+			r = fail(err, errsize,
+				 "unknown loader layout (no %s, %s or default search directories)",
+				 HOST_CACHE, HOST_PRELOAD);
+			goto out;
+		}
+	}
+	if (info->npatches) {
+		struct ac_patch *fit;
+
+		qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
+		/* The daemon keeps the plans of every served file: keep them small. */
+		fit = realloc(info->patches, info->npatches * sizeof(*fit));
+		if (fit)
+			info->patches = fit;
+	}
+out:
+	if (e)
+		elf_end(e);
+	if (r)
+		ac_elf_info_free(info);
+	return r;
+}
+
+void ac_elf_info_free(struct ac_elf_info *info)
+{
+	for (size_t i = 0; i < info->nneeded; i++)
+		free(info->needed[i]);
+	free(info->patches);
+	info->nneeded = 0;
+	info->npatches = 0;
+	info->patches = NULL;
+}
+
+void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,
+		    size_t len)
+{
+	uint64_t end = off + len;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ac_patch *p = &patches[i];
+		uint64_t from, to;
+
+		if (p->off >= end)
+			break; /* sorted by offset */
+		if (p->off + p->len <= off)
+			continue;
+		from = p->off > off ? p->off : off;
+		to = p->off + p->len < end ? p->off + p->len : end;
+		memcpy(buf + (from - off), p->data + (from - p->off), (size_t)(to - from));
+	}
+}
+
+int ac_view_alias(const char *pkgpath, char *out, size_t size)
+{
+	static const struct {
+		const char *host, *view;
+	} map[] = {
+		{AC_HOST_USRLIB + 1, AC_VREL_USRLIB},
+		{AC_HOST_LIB + 1, AC_VREL_LIB},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t hl = strlen(map[i].host);
+
+		if (strncmp(pkgpath, map[i].host, hl) || (pkgpath[hl] && pkgpath[hl] != '/'))
+			continue;
+		if ((size_t)snprintf(out, size, "%s%s", map[i].view, pkgpath + hl) >= size)
+			return -ENAMETOOLONG;
+		return 1;
+	}
+	return 0;
+}
