@@ -29,12 +29,18 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accel/armel.h"
 #include "accel/binfmt.h"
 #include "accel/canon.h"
+#include "accel/rootstate.h"
+#include "accel/store.h"
 #include "accel/route.h"
 #include "accel/util.h"
 
@@ -47,6 +53,10 @@ struct bootstrap {
 	const char *dispatcher;
 	const char *qemu;
 	const char *state_dir;
+	const char *store;
+	const char *fuseview;
+	int allow_skew;
+	int no_defaults;
 	char root[PATH_MAX];        /* canonical ROOT on the host */
 	char mountpoint[PATH_MAX];  /* ROOT/lib-x86 */
 	char key[32];               /* names ROOT's state directory */
@@ -65,6 +75,7 @@ struct bootstrap {
 static struct {
 	const struct bootstrap *b;
 	int armed, state_created, dir_created, mounted, registered;
+	pid_t daemon;
 } undo;
 
 static void usage(FILE *out)
@@ -72,11 +83,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: accel-bootstrap [OPTION]... ROOT\n"
 		"       accel-bootstrap --teardown [OPTION]... ROOT\n"
-		"Set the armel root ROOT up for acceleration: register the accel dispatcher\n"
-		"with binfmt_misc and mount ROOT/lib-x86. --teardown undoes it. Both may be\n"
-		"run again safely.\n"
+		"Set the armel root ROOT up for acceleration: fetch the amd64 builds of the\n"
+		"root's package versions into the store, start the view (accel-fuseview) at\n"
+		"ROOT/lib-x86 with the default set of programs (or the set enabled before),\n"
+		"and register the accel dispatcher with binfmt_misc. --teardown undoes it.\n"
+		"Both may be run again safely; a set-up root whose view died is restarted.\n"
 		"\n"
 		"  -t, --teardown          undo what an earlier set-up of ROOT did\n"
+		"      --store DIR         the host store (default STATE/store)\n"
+		"      --allow-skew        accept amd64 builds of other versions when the root's\n"
+		"                          exact version is not available (accelctl status)\n"
+		"      --no-default-set    enable nothing at first set-up (accelctl enable)\n"
+		"      --fuseview PATH     the view daemon (default %s/accel-fuseview)\n"
 		"      --binfmt-name NAME  binfmt_misc entry name (default %s)\n"
 		"      --dispatcher PATH   interpreter to register (default %s/accel-dispatch)\n"
 		"      --qemu PATH         host qemu-arm-static offered inside ROOT\n"
@@ -86,11 +104,22 @@ static void usage(FILE *out)
 		"  -V, --version           show the version\n"
 		"\n"
 		"Exit status: 0 done, 1 system error, 2 usage, 3 ROOT is not an armel root,\n"
-		"4 binfmt_misc unavailable, 5 something not accel's is in the way.\n",
-		ACCEL_BINFMT_NAME, ACCEL_PKGLIBEXECDIR, ACCEL_STATEDIR);
+		"4 binfmt_misc unavailable, 5 something not accel's is in the way, 6 a\n"
+		"package of the root has no amd64 build of the same version.\n",
+		ACCEL_SBINDIR, ACCEL_BINFMT_NAME, ACCEL_PKGLIBEXECDIR, ACCEL_STATEDIR);
 }
 
-enum { OPT_BINFMT_NAME = 256, OPT_DISPATCHER, OPT_QEMU, OPT_STATE_DIR, OPT_BINFMT_DIR };
+enum {
+	OPT_BINFMT_NAME = 256,
+	OPT_DISPATCHER,
+	OPT_QEMU,
+	OPT_STATE_DIR,
+	OPT_BINFMT_DIR,
+	OPT_STORE,
+	OPT_FUSEVIEW,
+	OPT_ALLOW_SKEW,
+	OPT_NO_DEFAULTS,
+};
 
 static void set_once(const char **slot, const char *value, const char *opt)
 {
@@ -108,6 +137,10 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 		{"dispatcher", required_argument, NULL, OPT_DISPATCHER},
 		{"qemu", required_argument, NULL, OPT_QEMU},
 		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+		{"store", required_argument, NULL, OPT_STORE},
+		{"fuseview", required_argument, NULL, OPT_FUSEVIEW},
+		{"allow-skew", no_argument, NULL, OPT_ALLOW_SKEW},
+		{"no-default-set", no_argument, NULL, OPT_NO_DEFAULTS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -136,6 +169,18 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 		case OPT_STATE_DIR:
 			set_once(&b->state_dir, optarg, "--state-dir");
 			break;
+		case OPT_STORE:
+			set_once(&b->store, optarg, "--store");
+			break;
+		case OPT_FUSEVIEW:
+			set_once(&b->fuseview, optarg, "--fuseview");
+			break;
+		case OPT_ALLOW_SKEW:
+			b->allow_skew = 1;
+			break;
+		case OPT_NO_DEFAULTS:
+			b->no_defaults = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(AC_EXIT_OK);
@@ -156,6 +201,10 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 		b->qemu = AC_DEBIAN_QEMU;
 	if (!b->state_dir)
 		b->state_dir = ACCEL_STATEDIR;
+	if (!b->fuseview)
+		b->fuseview = ACCEL_SBINDIR "/accel-fuseview";
+	if ((b->store && b->store[0] != '/') || b->state_dir[0] != '/' || b->fuseview[0] != '/')
+		ac_die(AC_EXIT_USAGE, "--store, --state-dir and --fuseview take absolute paths");
 	/* --binfmt-name and --dispatcher stay NULL when not given: teardown
 	 * then takes what set-up recorded (apply_defaults()). */
 	if (b->binfmt_name && !ac_binfmt_name_ok(b->binfmt_name))
@@ -311,33 +360,40 @@ static void state_put(const struct bootstrap *b, const char *file, const char *t
 		ac_die_errno(AC_EXIT_FAILURE, err, "write %s/%s", b->state_dir, path);
 }
 
-/* Is ROOT/lib-x86 our bind mount of STATE/roots/KEY/view? 1 ours, 0 nothing
- * mounted there, -EBUSY something else is. */
-static int view_mounted(const struct bootstrap *b)
+/* What is at ROOT/lib-x86 now. */
+enum view_state {
+	VIEW_NONE,   /* nothing mounted */
+	VIEW_ALIVE,  /* our FUSE view, answering */
+	VIEW_DEAD,   /* our FUSE view, daemon gone (ENOTCONN) */
+	VIEW_OTHER,  /* a mount that is not accel's */
+};
+
+static enum view_state view_state(const struct bootstrap *b)
 {
-	char mroot[PATH_MAX], fstype[64], want[PATH_MAX];
+	char mroot[PATH_MAX], fstype[64];
+	struct statfs st;
 	int r = ac_mount_lookup(b->mountpoint, mroot, sizeof(mroot), fstype, sizeof(fstype));
 
 	if (r < 0)
 		ac_die_errno(AC_EXIT_FAILURE, r, "read /proc/self/mountinfo");
 	if (r == 0)
-		return 0;
-	ac_xsnprintf(want, sizeof(want), "/%s/view", b->rootstate);
-	size_t wl = strlen(want), ml = strlen(mroot);
-	return ml >= wl && !strcmp(mroot + ml - wl, want) ? 1 : -EBUSY;
+		return VIEW_NONE;
+	if (strcmp(fstype, "fuse.accel"))
+		return VIEW_OTHER;
+	/* statfs always asks the daemon (stat may be answered from the
+	 * kernel's cache): ENOTCONN once it is gone. */
+	return statfs(b->mountpoint, &st) < 0 ? VIEW_DEAD : VIEW_ALIVE;
 }
 
-/* Put the host qemu into STATE/roots/KEY/view/.accel, atomically. */
+/* Put the host qemu into STATE/roots/KEY/qemu-arm-static, atomically; the
+ * view serves it at /lib-x86/.accel/qemu-arm-static. */
 static void stage_qemu(const struct bootstrap *b)
 {
-	char dir[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	char dst[PATH_MAX], tmp[PATH_MAX];
 	int err;
 
-	ac_xsnprintf(dir, sizeof(dir), "%s/view/.accel", b->rootstate);
-	ac_xsnprintf(dst, sizeof(dst), "%s/qemu-arm-static", dir);
-	ac_xsnprintf(tmp, sizeof(tmp), "%s/.qemu-arm-static.%ld", dir, (long)getpid());
-	if ((err = ac_mkdir_p(b->statefd, dir, 0755)))
-		ac_die_errno(AC_EXIT_FAILURE, err, "create %s/%s", b->state_dir, dir);
+	ac_xsnprintf(dst, sizeof(dst), "%s/qemu-arm-static", b->rootstate);
+	ac_xsnprintf(tmp, sizeof(tmp), "%s/.qemu-arm-static.%ld", b->rootstate, (long)getpid());
 	unlinkat(b->statefd, tmp, 0);
 	if (linkat(AT_FDCWD, b->qemu, b->statefd, tmp, AT_SYMLINK_FOLLOW) < 0) {
 		/* Another file system: copy. */
@@ -365,7 +421,8 @@ static void stage_qemu(const struct bootstrap *b)
 }
 
 enum view_plan {
-	VIEW_IS_MOUNTED, /* our mount is there already */
+	VIEW_IS_MOUNTED, /* our view is there and answering */
+	VIEW_RESTART,    /* our view is there but dead: replace it */
 	VIEW_CREATE,     /* no ROOT/lib-x86: create it, remove it on teardown */
 	VIEW_COVER,      /* an empty ROOT/lib-x86 of the root's own */
 };
@@ -378,14 +435,19 @@ static enum view_plan preflight_view(const struct bootstrap *b)
 	struct stat st;
 	char buf[4096];
 	long n;
-	int m = view_mounted(b);
 
-	if (m == 1)
+	switch (view_state(b)) {
+	case VIEW_ALIVE:
 		return VIEW_IS_MOUNTED;
-	if (m == -EBUSY)
+	case VIEW_DEAD:
+		return VIEW_RESTART;
+	case VIEW_OTHER:
 		ac_die(AC_EXIT_CONFLICT,
 		       "%s is a mount point that accel did not make; unmount it first",
 		       b->mountpoint);
+	case VIEW_NONE:
+		break;
+	}
 	rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->root);
@@ -398,7 +460,7 @@ static enum view_plan preflight_view(const struct bootstrap *b)
 		ac_die(AC_EXIT_CONFLICT, "%s exists and is not a directory; accel will not replace it",
 		       b->mountpoint);
 	if (state_has(b, "created-mountpoint"))
-		return VIEW_CREATE; /* ours from an interrupted earlier run */
+		return VIEW_CREATE; /* ours from an earlier run */
 	/* A directory of the root's own: only an empty one may be covered. */
 	dfd = openat(rootfd, VIEW_MOUNTPOINT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -421,13 +483,71 @@ static enum view_plan preflight_view(const struct bootstrap *b)
 	return VIEW_COVER;
 }
 
-static void mount_view(struct bootstrap *b, enum view_plan plan)
+/* Wait up to ms for pid to exit (it may not be our child); 1 if it did. */
+static int wait_gone(pid_t pid, int ms)
 {
-	char src[PATH_MAX], target[64];
+	for (int i = 0; i < ms / 10; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 1;
+		waitpid(pid, NULL, WNOHANG);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	}
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Stop the view daemon recorded in the state, if it still runs. It exits by
+ * itself once its mount is gone; a signal is the fallback. */
+static void stop_daemon(const struct bootstrap *b)
+{
+	char buf[32];
+	char comm[64], path[64];
+	long pid;
+
+	if (!state_get(b, "fuseview.pid", buf, sizeof(buf)) || (pid = atol(buf)) <= 1)
+		return;
+	/* The pid file may be stale: only signal an accel-fuseview. */
+	ac_xsnprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if (ac_read_small(AT_FDCWD, path, comm, sizeof(comm)) <= 0 ||
+	    strncmp(comm, "accel-fuseview", 14))
+		return;
+	if (wait_gone((pid_t)pid, 2000))
+		return;
+	kill((pid_t)pid, SIGTERM);
+	if (!wait_gone((pid_t)pid, 3000))
+		kill((pid_t)pid, SIGKILL);
+}
+
+/* Unmount the view (lazily if a process still runs from it). */
+static void unmount_view(const struct bootstrap *b)
+{
+	if (umount2(b->mountpoint, UMOUNT_NOFOLLOW) < 0) {
+		if (errno == EINVAL || errno == ENOENT)
+			return;
+		if (errno != EBUSY)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "unmount %s", b->mountpoint);
+		/* A process still runs from the view: detach it now, the
+		 * kernel frees it when that process is gone. */
+		ac_warn("%s is busy; detaching it lazily", b->mountpoint);
+		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "unmount %s", b->mountpoint);
+	}
+}
+
+/* Start accel-fuseview on ROOT/lib-x86; it returns once mounted. */
+static void start_view(struct bootstrap *b, enum view_plan plan)
+{
+	char statedir[PATH_MAX], target[64];
 	_cleanup_close_ int rootfd = -1, mfd = -1;
+	int status;
+	pid_t pid;
 
 	if (plan == VIEW_IS_MOUNTED)
 		return;
+	if (plan == VIEW_RESTART) {
+		ac_warn("the view of %s had died; restarting it", b->root);
+		umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH);
+		stop_daemon(b);
+	}
 	rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->root);
@@ -439,24 +559,147 @@ static void mount_view(struct bootstrap *b, enum view_plan plan)
 			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s", b->mountpoint);
 		undo.dir_created = 1;
 	}
-
 	/* Mount on the directory we opened without following links, never on
-	 * whatever a symlink planted in the root would point at. */
-	mfd = openat(rootfd, VIEW_MOUNTPOINT, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	 * whatever a symlink planted in the root would point at: the daemon
+	 * inherits this fd and mounts on /proc/self/fd/N. */
+	mfd = openat(rootfd, VIEW_MOUNTPOINT, O_PATH | O_DIRECTORY | O_NOFOLLOW);
 	if (mfd < 0)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->mountpoint);
 	ac_xsnprintf(target, sizeof(target), "/proc/self/fd/%d", mfd);
-	ac_xsnprintf(src, sizeof(src), "%s/%s/view", b->state_dir, b->rootstate);
-	if (mount(src, target, NULL, MS_BIND, NULL) < 0)
-		ac_die_errno(AC_EXIT_FAILURE, errno, "bind %s on %s", src, b->mountpoint);
-	if (mount(NULL, b->mountpoint, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-		  NULL) < 0) {
-		int err = errno;
-
-		umount2(b->mountpoint, MNT_DETACH);
-		ac_die_errno(AC_EXIT_FAILURE, err, "make %s read-only", b->mountpoint);
+	ac_xsnprintf(statedir, sizeof(statedir), "%s/%s", b->state_dir, b->rootstate);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "fork");
+	if (pid == 0) {
+		execl(b->fuseview, "accel-fuseview", statedir, target, (char *)NULL);
+		fprintf(stderr, "accel-bootstrap: run %s: %s\n", b->fuseview, strerror(errno));
+		_exit(127);
 	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "wait for %s", b->fuseview);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		ac_die(AC_EXIT_FAILURE, "%s could not mount the view on %s (see %s/fuseview.log)",
+		       b->fuseview, b->mountpoint, statedir);
 	undo.mounted = 1;
+	if (view_state(b) != VIEW_ALIVE)
+		ac_die(AC_EXIT_FAILURE, "the view on %s does not answer (see %s/fuseview.log)",
+		       b->mountpoint, statedir);
+}
+
+/* The programs enabled at first set-up: the tools that dominate build time
+ * (packages whose armel programs are all enabled), if the root has them.
+ * uname and arch are left out: a host one would say x86_64 where the
+ * emulated one says arm. */
+static const char *const default_packages[] = {
+	"bash", "dash", "make", "m4", "perl-base", "gzip", "bzip2", "xz-utils", "tar", "sed",
+	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch",
+};
+static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
+static const char *const default_never[] = {"/usr/bin/uname", "/usr/bin/arch"};
+
+struct defaults {
+	const struct ac_rootdb *db;
+	char **v;
+	size_t n;
+};
+
+static void defaults_add(struct defaults *d, const char *canon)
+{
+	struct ac_pkg *owner;
+	char err[AC_ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(default_never) / sizeof(default_never[0]); i++)
+		if (!strcmp(canon, default_never[i]))
+			return;
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i], canon))
+			return;
+	if (ac_program_check(d->db, canon, &owner, err))
+		return; /* scripts, non-armel files */
+	d->v = realloc(d->v, (d->n + 1) * sizeof(*d->v));
+	if (!d->v || !(d->v[d->n] = strdup(canon)))
+		ac_die(AC_EXIT_FAILURE, "out of memory");
+	d->n++;
+}
+
+static int defaults_one(void *ctx, const char *path)
+{
+	static const char *const bins[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"};
+	struct defaults *d = ctx;
+	char canon[AC_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+		size_t l = strlen(bins[i]);
+
+		if (!strncmp(path, bins[i], l) && !strchr(path + l, '/') &&
+		    ac_canon(d->db->rootfd, "/", path, canon, sizeof(canon)) > 0)
+			defaults_add(d, canon);
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Plan the view (fetching into the store) and write its manifest. */
+static void plan_view(struct bootstrap *b, struct ac_rootstate *rs)
+{
+	struct ac_rootdb db;
+	struct ac_store store;
+	char err[AC_ERR_MAX], storedir[PATH_MAX], qemu[PATH_MAX * 2];
+	char **set = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = ac_rootdb_open(&db, b->root, err)))
+		ac_die(r == -ENOENT ? AC_EXIT_NOT_ARMEL : AC_EXIT_FAILURE, "%s", err);
+	if (b->store)
+		ac_xsnprintf(storedir, sizeof(storedir), "%s", b->store);
+	else if (ac_state_get(rs, "store", storedir, sizeof(storedir)))
+		ac_xsnprintf(storedir, sizeof(storedir), "%s/%s", b->state_dir,
+			     AC_DEFAULT_STORE_SUBDIR);
+	if ((r = ac_store_open(&store, storedir, err)))
+		ac_die(AC_EXIT_FAILURE, "%s", err);
+	store.verbose = 1;
+	if (b->allow_skew)
+		state_put(b, "allow-skew", "1\n");
+	store.allow_skew = state_has(b, "allow-skew");
+	if (state_has(b, "enabled")) {
+		if ((r = ac_enabled_read(rs, &set, &n)))
+			ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/enabled", rs->dir);
+	} else if (!b->no_defaults) {
+		struct defaults d = {.db = &db};
+
+		for (size_t i = 0; i < sizeof(default_packages) / sizeof(default_packages[0]); i++) {
+			struct ac_pkg *p = ac_rootdb_pkg(&db, default_packages[i]);
+
+			if (p)
+				ac_rootdb_files(&db, p, defaults_one, &d);
+		}
+		for (size_t i = 0; i < sizeof(default_extra) / sizeof(default_extra[0]); i++) {
+			char canon[AC_PATH_MAX];
+
+			if (ac_canon(db.rootfd, "/", default_extra[i], canon, sizeof(canon)) > 0)
+				defaults_add(&d, canon);
+		}
+		set = d.v;
+		n = d.n;
+		if (n)
+			qsort(set, n, sizeof(*set), cmp_str);
+	}
+	ac_xsnprintf(qemu, sizeof(qemu), "%s/%s/qemu-arm-static", b->state_dir, b->rootstate);
+	if ((r = ac_view_apply(rs, &db, &store, set, n, qemu, err)))
+		ac_die(r == -ENOPKG ? AC_EXIT_NO_EQUIVALENT : AC_EXIT_FAILURE, "%s", err);
+	ac_info("%zu programs of %s run natively", n, b->root);
+	for (size_t i = 0; i < n; i++)
+		free(set[i]);
+	free(set);
+	ac_store_close(&store);
+	ac_rootdb_close(&db);
 }
 
 enum entry_state {
@@ -528,8 +771,10 @@ static void undo_setup(void)
 		return;
 	if (undo.registered)
 		ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name);
-	if (undo.mounted)
+	if (undo.mounted) {
 		umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH);
+		stop_daemon(b);
+	}
 	if (undo.dir_created)
 		rmdir(b->mountpoint);
 	if (undo.state_created)
@@ -537,9 +782,23 @@ static void undo_setup(void)
 	ac_warn("set-up of %s failed; what it had done is undone", b->root);
 }
 
+/* The library's view of our state directory (already open and locked). */
+static void rootstate_of(const struct bootstrap *b, struct ac_rootstate *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	ac_xsnprintf(rs->state_dir, sizeof(rs->state_dir), "%s", b->state_dir);
+	ac_xsnprintf(rs->root, sizeof(rs->root), "%s", b->root);
+	ac_xsnprintf(rs->key, sizeof(rs->key), "%s", b->key);
+	ac_xsnprintf(rs->rel, sizeof(rs->rel), "%s", b->rootstate);
+	ac_xsnprintf(rs->dir, sizeof(rs->dir), "%s/%s", b->state_dir, b->rootstate);
+	rs->statefd = b->statefd;
+	rs->lockfd = -1;
+}
+
 static void do_setup(struct bootstrap *b)
 {
 	char text[PATH_MAX + 64];
+	struct ac_rootstate rs;
 	enum view_plan plan;
 	enum entry_state entry;
 	int err;
@@ -548,6 +807,8 @@ static void do_setup(struct bootstrap *b)
 	apply_defaults(b);
 	check_host_static(b->dispatcher, "dispatcher");
 	check_host_static(b->qemu, "qemu");
+	if (access(b->fuseview, X_OK) < 0)
+		ac_die_errno(AC_EXIT_USAGE, errno, "view daemon %s", b->fuseview);
 	open_state(b);
 	entry = preflight_entry(b);
 	plan = preflight_view(b);
@@ -566,7 +827,13 @@ static void do_setup(struct bootstrap *b)
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->dispatcher);
 	state_put(b, "dispatcher", text);
 	stage_qemu(b);
-	mount_view(b, plan);
+	rootstate_of(b, &rs);
+	/* Store and manifest first (the long part: downloads), then the view
+	 * (a running one re-reads the manifest), then the entry. */
+	plan_view(b, &rs);
+	start_view(b, plan);
+	if (plan != VIEW_IS_MOUNTED)
+		ac_view_warm(&rs);
 	register_entry(b, entry);
 	undo.armed = 0;
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
@@ -606,22 +873,13 @@ static int entry_in_use(const struct bootstrap *b)
 static void do_teardown(struct bootstrap *b)
 {
 	struct ac_binfmt_entry e;
-	int err, m;
+	int err;
 
 	open_state(b);
 	apply_defaults(b);
-	m = view_mounted(b);
-	if (m == 1) {
-		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW) < 0) {
-			if (errno != EBUSY)
-				ac_die_errno(AC_EXIT_FAILURE, errno, "unmount %s", b->mountpoint);
-			/* A process still runs from the view: detach it now, the
-			 * kernel frees it when that process is gone. */
-			ac_warn("%s is busy; detaching it lazily", b->mountpoint);
-			if (umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0)
-				ac_die_errno(AC_EXIT_FAILURE, errno, "unmount %s", b->mountpoint);
-		}
-	}
+	if (view_state(b) != VIEW_NONE && view_state(b) != VIEW_OTHER)
+		unmount_view(b);
+	stop_daemon(b);
 	if (state_has(b, "created-mountpoint")) {
 		if (unlinkat(AT_FDCWD, b->mountpoint, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			ac_die_errno(AC_EXIT_FAILURE, errno,

@@ -55,6 +55,7 @@ struct fuseview {
 	const char *mountpoint;
 	int foreground, debug;
 	int ctlfd;
+	int no_open;    /* the kernel opens files without asking (fv_init) */
 	time_t started;
 };
 
@@ -87,7 +88,9 @@ static void fill_attr(const struct fuseview *fv, const struct node *n, struct st
 
 static void fv_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct fuseview *fv = userdata;
+
+	fv->no_open = !!(conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
 	/* No open and no opendir requests: the kernel then opens cached
 	 * inodes by itself and keeps their pages, so programs already looked
 	 * up keep running even if this daemon dies. */
@@ -139,6 +142,37 @@ static void fv_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	fill_attr(fv, n, &st);
 	fuse_reply_attr(req, &st, CACHE_SECONDS);
+}
+
+/* ENOSYS here makes the kernel stop sending opens for good (see fv_init);
+ * kernels that cannot get an open with the page cache kept. */
+static void fv_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fuseview *fv = fv_of(req);
+
+	(void)ino;
+	if (fv->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void fv_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fuseview *fv = fv_of(req);
+
+	(void)ino;
+	if (fv->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fuse_reply_open(req, fi);
 }
 
 static void fv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -238,6 +272,8 @@ static const struct fuse_lowlevel_ops fv_ops = {
 	.init = fv_init,
 	.lookup = fv_lookup,
 	.getattr = fv_getattr,
+	.open = fv_open,
+	.opendir = fv_opendir,
 	.read = fv_read,
 	.readdir = fv_readdir,
 };
@@ -492,6 +528,8 @@ static int install_seccomp(void)
 		"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
 		"getpid", "gettid", "tgkill", "getrandom", "sched_yield", "sched_getaffinity",
 		"set_robust_list", "rseq", "exit", "exit_group",
+		/* glibc: qsort sizes its buffer from sysinfo; sysconf reads limits */
+		"sysinfo", "prlimit64", "getrlimit", "uname",
 	};
 	__attribute__((cleanup(scmp_releasep))) scmp_filter_ctx ctx =
 		seccomp_init(SCMP_ACT_KILL_PROCESS);

@@ -153,6 +153,37 @@ static int index_add(struct node *n)
 		}
 }
 
+static void index_replace(struct node *old, struct node *n)
+{
+	for (size_t i = 0; i < g_index.cap; i++)
+		if (g_index.slot[i] == old) {
+			g_index.slot[i] = n;
+			return;
+		}
+}
+
+static int open_source(struct view *v, const char *source);
+
+/* Is the store file still the one node n was made from? A package fetched
+ * again, or a file changed in place, gets a new node (a new inode number
+ * for the kernel); the old one keeps serving execs already under way. */
+static int same_file(struct view *v, const struct node *n)
+{
+	struct stat st;
+	int fd, same;
+
+	if (n->why)
+		return 0; /* refused: look again, it may have been repaired */
+	fd = open_source(v, n->source);
+	if (fd < 0)
+		return 0;
+	same = fstat(fd, &st) == 0 && st.st_dev == n->dev && st.st_ino == n->inode &&
+	       (uint64_t)st.st_size == n->size && st.st_mtime == n->mtime &&
+	       (uint64_t)st.st_mtim.tv_nsec == n->mtime_ns;
+	close(fd);
+	return same;
+}
+
 static int open_source(struct view *v, const char *source)
 {
 	struct open_how how = {
@@ -198,6 +229,9 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 	}
 	n->size = (uint64_t)st.st_size;
 	n->mtime = st.st_mtime;
+	n->dev = st.st_dev;
+	n->inode = st.st_ino;
+	n->mtime_ns = (uint64_t)st.st_mtim.tv_nsec;
 	/* Never setuid, setgid or writable: programs 0555, data 0444. */
 	n->mode = (st.st_mode & 0111) ? 0555 : 0444;
 	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
@@ -492,10 +526,14 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 	int err = 0;
 
 	for (size_t i = 0; i < ne && !err; i++) {
-		struct node *n = index_find(e[i].view, e[i].source), *dir;
+		struct node *n = index_find(e[i].view, e[i].source), *dir, *stale = NULL;
 		char parent[4096], why[256] = "";
 		char *slash;
 
+		if (n && !same_file(v, n)) {
+			stale = n;
+			n = NULL;
+		}
 		if (!n) {
 			if (!(n = node_new(v, NODE_FILE, e[i].view, e[i].source))) {
 				err = -ENOMEM;
@@ -507,7 +545,9 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 				err = -ENOMEM;
 				break;
 			}
-			if ((err = index_add(n)))
+			if (stale)
+				index_replace(stale, n);
+			else if ((err = index_add(n)))
 				break;
 			if (n->why) {
 				v->refused++;

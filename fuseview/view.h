@@ -44,6 +44,7 @@ struct node {
 	int fd;                  /* the store file, read-only (files) */
 	uint64_t size;
 	int64_t mtime;
+	uint64_t dev, inode, mtime_ns; /* the store file this node serves */
 	unsigned int mode;       /* 0555, 0444 */
 	size_t npatches;
 	struct ac_patch *patches;

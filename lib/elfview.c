@@ -224,16 +224,37 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 			 eh.e_type);
 	else if (elf_getphdrnum(e, &phnum) < 0)
 		r = fail(err, errsize, "bad program headers: %s", elf_errmsg(-1));
+	/* libelf reads headers lazily and trusts their offsets: check that
+	 * every table lies inside the file (a truncated copy must not pass). */
+	else if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > len ||
+		 (uint64_t)phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff)
+		r = fail(err, errsize, "program headers lie outside the file (truncated?)");
+	else if (eh.e_shnum && (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
+				(uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff))
+		r = fail(err, errsize, "section headers lie outside the file (truncated?)");
 	else
 		r = 0;
 	if (r)
 		goto out;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_NOBITS && (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset))) {
+			r = fail(err, errsize, "a section lies outside the file (truncated?)");
+			goto out;
+		}
+	}
 
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(e, (int)i, &ph)) {
 			r = fail(err, errsize, "bad program header %zu: %s", i, elf_errmsg(-1));
+			goto out;
+		}
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset) {
+			r = fail(err, errsize, "segment %zu lies outside the file (truncated?)", i);
 			goto out;
 		}
 		if (ph.p_type == PT_DYNAMIC)

@@ -14,7 +14,7 @@ die() { echo "mkroot-mini: $*" >&2; exit 1; }
 dir=$1; shift
 pkgs=("$@")
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(libc6 libgcc-s1 busybox-static dash bash libtinfo6
-	coreutils libselinux1 libpcre2-8-0 libacl1 libattr1 libgmp10)
+	coreutils libselinux1 libpcre2-8-0 libacl1 libattr1 libgmp10 make)
 cache=${ACCEL_DEB_CACHE:-/var/cache/accel/debs}
 mkdir -p "$cache"
 
@@ -36,7 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 fi
 
-mkdir -p "$dir/usr/bin" "$dir/usr/sbin" "$dir/usr/lib" "$dir/etc" "$dir/tmp"
+mkdir -p "$dir/usr/bin" "$dir/usr/sbin" "$dir/usr/lib" "$dir/etc" "$dir/tmp" \
+	"$dir/var/lib/dpkg/info"
+: > "$dir/var/lib/dpkg/status"
 chmod 1777 "$dir/tmp"
 for l in bin sbin lib; do
 	[ -e "$dir/$l" ] || ln -s "usr/$l" "$dir/$l"
@@ -45,6 +47,19 @@ for p in "${pkgs[@]}"; do
 	for deb in "$cache/${p}_"*"_armel.deb" "$cache/${p}_"*"_all.deb"; do
 		[ -e "$deb" ] || continue
 		dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C "$dir"
+		# A dpkg database as dpkg would leave it: accel reads the root's
+		# package versions and file lists from it.
+		name=$(dpkg-deb -f "$deb" Package)
+		arch=$(dpkg-deb -f "$deb" Architecture)
+		ma=$(dpkg-deb -f "$deb" Multi-Arch)
+		list=$name.list
+		[ "$ma" = same ] && list=$name:$arch.list
+		{
+			dpkg-deb -f "$deb" | awk '{ print } /^Package:/ { print "Status: install ok installed" }'
+			echo
+		} >> "$dir/var/lib/dpkg/status"
+		dpkg-deb --fsys-tarfile "$deb" | tar -t |
+			sed -e 's|^\./$|/.|' -e 's|^\./|/|' -e 's|/$||' > "$dir/var/lib/dpkg/info/$list"
 	done
 done
 # busybox-static installs /bin/busybox only; the shells want /bin/sh.

@@ -13,6 +13,12 @@ T_STAGE=${ACCEL_STAGE:?run through make check-integration (ACCEL_STAGE unset)}
 T_BUILDDIR=${ACCEL_BUILDDIR:?ACCEL_BUILDDIR unset}
 T_DISPATCH=${ACCEL_DISPATCH:?ACCEL_DISPATCH unset}
 T_BOOTSTRAP=${ACCEL_BOOTSTRAP:?ACCEL_BOOTSTRAP unset}
+T_FUSEVIEW=${ACCEL_FUSEVIEW:?ACCEL_FUSEVIEW unset}
+T_CTL=${ACCEL_CTL:?ACCEL_CTL unset}
+# The host store the tests share: a cache of unpacked amd64 packages (like
+# the .deb cache of t_mkroot), kept between runs. A test that alters store
+# files makes its own.
+T_STORE=${ACCEL_TEST_STORE:-/var/cache/accel/test-store}
 T_EXECLOOP=$T_BUILDDIR/tests/helpers/execloop
 T_DEADFUSE=$T_BUILDDIR/tests/helpers/deadfuse
 BINFMT=/proc/sys/fs/binfmt_misc
@@ -29,6 +35,10 @@ t_cleanup() {
 	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for ((i = ${#T_MOUNTS[@]} - 1; i >= 0; i--)); do
 		umount -l "${T_MOUNTS[i]}" 2>/dev/null
+	done
+	# View daemons of this test's roots exit once unmounted; make sure.
+	for p in $(cat "$T_DIR"/state*/roots/*/fuseview.pid 2>/dev/null); do
+		grep -qs accel-fuseview "/proc/$p/comm" && kill -9 "$p" 2>/dev/null
 	done
 	for e in "${T_ENTRIES[@]}"; do
 		[ -e "$BINFMT/$e" ] && echo -1 > "$BINFMT/$e"

@@ -21,6 +21,7 @@ enum ac_exit {
 	AC_EXIT_NOT_ARMEL = 3, /* ROOT is not an armel root */
 	AC_EXIT_KERNEL = 4,    /* the kernel lacks binfmt_misc (or we may not use it) */
 	AC_EXIT_CONFLICT = 5,  /* something that is not ours is in the way */
+	AC_EXIT_NO_EQUIVALENT = 6, /* no host build of the root's exact version */
 };
 
 /* Set once by main() from argv[0]'s basename. A global because every

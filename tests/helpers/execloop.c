@@ -52,6 +52,9 @@ int main(int argc, char **argv)
 
 	if (argv0)
 		args[0] = argv0;
+	/* Opened before the chroot: a root need not have /dev. */
+	int devnull = quiet ? open("/dev/null", O_WRONLY) : -1;
+
 	if (root && (chroot(root) < 0 || chdir("/") < 0)) {
 		perror("execloop: chroot");
 		return 1;
@@ -66,12 +69,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0) {
-			if (quiet) {
-				int fd = open("/dev/null", O_WRONLY);
-
-				if (fd >= 0)
-					dup2(fd, 1);
-			}
+			if (devnull >= 0)
+				dup2(devnull, 1);
 			execve(prog, args, environ);
 			_exit(127);
 		}
@@ -80,8 +79,14 @@ int main(int argc, char **argv)
 				perror("execloop: waitpid");
 				return 1;
 			}
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			/* Say how the first few failed: exit status or signal. */
+			if (failed < 5)
+				fprintf(stderr, "execloop: run %ld: %s %d\n", i,
+					WIFEXITED(status) ? "exit status" : "signal",
+					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 			failed++;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / (double)n;

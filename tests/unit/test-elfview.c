@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of the view's ELF rewrite plan (lib/elfview.c), on the host's
+ * own programs and on damaged copies of them. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accel/elfview.h"
+
+static unsigned char *slurp(const char *path, size_t *len, size_t extra)
+{
+	struct stat st;
+	unsigned char *buf;
+	int fd = open(path, O_RDONLY);
+
+	cr_assert(fd >= 0, "open %s", path);
+	cr_assert(fstat(fd, &st) == 0);
+	buf = malloc((size_t)st.st_size + extra);
+	cr_assert(buf);
+	cr_assert(read(fd, buf, (size_t)st.st_size) == st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* The file with its patches applied, whole. */
+static unsigned char *patched(const unsigned char *buf, size_t len, const struct ac_elf_info *in)
+{
+	unsigned char *out = malloc(len);
+
+	memcpy(out, buf, len);
+	ac_patch_apply(in->patches, in->npatches, 0, out, len);
+	return out;
+}
+
+static int has(const unsigned char *buf, size_t len, const char *s)
+{
+	return memmem(buf, len, s, strlen(s) + 1) != NULL;
+}
+
+Test(elfview, program_gets_the_view_loader)
+{
+	struct ac_elf_info in;
+	char err[256];
+	size_t len;
+	unsigned char *buf = slurp("/usr/bin/make", &len, 0), *out;
+
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, err, sizeof(err)), 0, "%s", err);
+	cr_assert(in.has_interp && in.is_exec && !in.is_loader);
+	cr_assert(in.nneeded >= 1);
+	out = patched(buf, len, &in);
+	cr_assert(has(out, len, AC_VIEW_LDSO), "PT_INTERP rewritten");
+	cr_assert(!has(out, len, "/lib64/ld-linux-x86-64.so.2"));
+	cr_assert_eq(memcmp(out, buf, 64), 0, "ELF header untouched");
+	ac_elf_info_free(&in);
+	free(out);
+	free(buf);
+}
+
+Test(elfview, loader_is_confined_to_the_view)
+{
+	struct ac_elf_info in;
+	char err[256];
+	size_t len;
+	unsigned char *buf = slurp("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", &len, 0), *out;
+
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, err, sizeof(err)), 0, "%s", err);
+	cr_assert(in.is_loader);
+	out = patched(buf, len, &in);
+	cr_assert(!has(out, len, "/etc/ld.so.cache"));
+	cr_assert(!has(out, len, "/etc/ld.so.preload"));
+	cr_assert(!has(out, len, "/lib/x86_64-linux-gnu/"), "default dirs rewritten");
+	cr_assert(!has(out, len, "/usr/lib/x86_64-linux-gnu/"));
+	cr_assert(has(out, len, AC_VIEW_LIB "/"));
+	cr_assert(has(out, len, AC_VIEW_USRLIB "/"));
+	ac_elf_info_free(&in);
+	free(out);
+	free(buf);
+}
+
+Test(elfview, only_whole_paths_are_rewritten)
+{
+	static const char tail[] = "\0/usr/lib/x86_64-linux-gnu/perl5\0"
+				   "/usr/local/lib/x86_64-linux-gnu/x\0"
+				   "PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu\0"
+				   "/lib/x86_64-linux-gnux\0";
+	struct ac_elf_info in;
+	char err[256];
+	size_t len;
+	unsigned char *buf = slurp("/usr/bin/true", &len, sizeof(tail)), *out;
+
+	memcpy(buf + len, tail, sizeof(tail));
+	len += sizeof(tail);
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, err, sizeof(err)), 0, "%s", err);
+	out = patched(buf, len, &in);
+	cr_assert(has(out, len, AC_VIEW_USRLIB "/perl5"));
+	cr_assert(has(out, len, "/usr/local/lib/x86_64-linux-gnu/x"), "tail of a longer path kept");
+	cr_assert(has(out, len, "PATH=" AC_VIEW_LIB ":" AC_VIEW_USRLIB), "list entries rewritten");
+	cr_assert(has(out, len, "/lib/x86_64-linux-gnux"), "a longer name kept");
+	ac_elf_info_free(&in);
+	free(out);
+	free(buf);
+}
+
+Test(elfview, damaged_files_are_refused)
+{
+	struct ac_elf_info in;
+	char err[256];
+	size_t len;
+	unsigned char *buf = slurp("/usr/bin/make", &len, 0);
+	unsigned char copy[4096];
+
+	/* Truncated after the ELF header: program headers missing. */
+	cr_assert_eq(ac_elf_inspect(buf, 100, &in, err, sizeof(err)), -ENOEXEC);
+	cr_assert(err[0], "a reason is given");
+	/* Too short for an ELF header. */
+	cr_assert_eq(ac_elf_inspect(buf, 10, &in, err, sizeof(err)), -ENOEXEC);
+	/* Not ELF at all. */
+	cr_assert_eq(ac_elf_inspect((const unsigned char *)"#!/bin/sh\n", 10, &in, err,
+				    sizeof(err)),
+		     -ENOEXEC);
+	/* Another machine (ARM). */
+	memcpy(copy, buf, sizeof(copy));
+	copy[18] = 40;
+	copy[19] = 0;
+	cr_assert_eq(ac_elf_inspect(copy, sizeof(copy), &in, err, sizeof(err)), -ENOEXEC);
+	cr_assert(strstr(err, "x86_64"), "%s", err);
+	/* Program headers pointing past the end. */
+	memcpy(copy, buf, sizeof(copy));
+	memset(copy + 32, 0x7f, 8); /* e_phoff */
+	cr_assert_eq(ac_elf_inspect(copy, sizeof(copy), &in, err, sizeof(err)), -ENOEXEC);
+	free(buf);
+}
+
+Test(elfview, patches_apply_to_any_window)
+{
+	struct ac_patch p[2] = {{.off = 10, .len = 4, .data = "ABCD"},
+				{.off = 20, .len = 2, .data = "XY"}};
+	unsigned char buf[8];
+
+	memset(buf, '.', sizeof(buf));
+	ac_patch_apply(p, 2, 8, buf, sizeof(buf)); /* bytes 8..15 */
+	cr_assert_eq(memcmp(buf, "..ABCD..", 8), 0);
+	memset(buf, '.', sizeof(buf));
+	ac_patch_apply(p, 2, 12, buf, 4); /* bytes 12..15: the tail of the first */
+	cr_assert_eq(memcmp(buf, "CD..", 4), 0);
+	memset(buf, '.', sizeof(buf));
+	ac_patch_apply(p, 2, 21, buf, 3); /* starts inside the second */
+	cr_assert_eq(memcmp(buf, "Y..", 3), 0);
+}
+
+Test(elfview, multiarch_paths_map_to_same_length_aliases)
+{
+	char out[256];
+
+	cr_assert_eq(ac_view_alias("usr/lib/x86_64-linux-gnu/libz.so.1", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, ".accel/usr-lib-x/libz.so.1");
+	cr_assert_eq(ac_view_alias("lib/x86_64-linux-gnu/libc.so.6", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, ".accel/lib-x/libc.so.6");
+	cr_assert_eq(ac_view_alias("usr/lib/x86_64-linux-gnux/a", out, sizeof(out)), 0);
+	cr_assert_eq(ac_view_alias("usr/bin/make", out, sizeof(out)), 0);
+	cr_assert_eq(ac_view_alias("lib/x86_64-linux-gnu/a", out, 8), -ENAMETOOLONG);
+	cr_assert_eq(strlen(AC_VIEW_USRLIB), strlen(AC_HOST_USRLIB));
+	cr_assert_eq(strlen(AC_VIEW_LIB), strlen(AC_HOST_LIB));
+}
