@@ -1,11 +1,20 @@
 #!/bin/bash
-# bench-exec.sh: per-exec cost of the dispatcher, as ratios measured side by
-# side in one run (make bench). Never an assertion: it prints a table.
+# bench-exec.sh: per-exec costs of the dispatcher and of the /lib-x86 view,
+# as ratios measured side by side in one run (make bench). Never an
+# assertion: it prints a table.
 #
 #   A  armel true (static busybox), host root: dispatcher vs Debian's entry alone
 #   B  armel true, bootstrapped root:     dispatcher (view qemu) vs Debian's entry
 #   C  armel true, never-bootstrapped root: dispatcher (carried qemu) vs Debian's
-#   D  host true via the dispatcher in the root vs the same host binary run directly
+#   D  host busybox true (static) via dispatcher and view, in the root, vs the
+#      same host binary exec'd directly from the view
+#   E  host coreutils true (dynamic) via dispatcher and view, in the root, vs
+#      the host's own /usr/bin/true (the same build) run directly on the host
+#   F  the same host true exec'd from the view directly (loader and libc from
+#      the view, no dispatcher) vs the host's own /usr/bin/true
+# plus the cost of a negative lookup in the view (uncached: one round trip to
+# the daemon; cached: the kernel's negative dentry) and the daemon's
+# resident memory with the default set enabled.
 #
 # Each pair is measured in alternating rounds; the median round is reported.
 # ACCEL_BENCH_ROUNDS (default 5) and ACCEL_BENCH_N (execs per round for
@@ -27,14 +36,14 @@ t_mkroot "$R"
 t_mkroot "$P"
 T_MOUNTS+=("$R/lib-x86")
 T_ENTRIES+=("$T_ID")
-"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" "$R" 2>/dev/null
-view=$(echo "$ST"/roots/*/view)
-mkdir -p "$view/usr/bin"
-t_host_busybox "$T_DIR"
-# The host equivalent of the root's busybox: a static host busybox, whose
-# applet ("true") comes from argv0. /usr/bin/true itself stays emulated.
-cp "$T_DIR/busybox" "$view/usr/bin/busybox"
-
+# The default set (coreutils, dash, bash, make, ...), as a user gets it.
+"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" \
+	--fuseview "$T_FUSEVIEW" --store "$T_STORE" "$R" >/dev/null 2>&1
+CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
+# The root's static busybox: its host build (same version) serves D; the
+# applet ("true") comes from argv0.
+CTL enable /usr/bin/busybox >/dev/null
+# true is in the default set: B disables it while it measures emulation.
 # ns NAME: one execloop measurement -> ns per exec
 loop() { "$T_EXECLOOP" -q "$@" | sed -n 's/.*failed=0 ns_per_exec=\([0-9]*\).*/\1/p'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -51,16 +60,36 @@ pair() { # ID EXECLOOP-ARGS...   (entry on vs off)
 
 echo "measuring ($ROUNDS rounds, $N emulated / $NH host execs per round)..." >&2
 pair A -a true "$N" "$P/usr/bin/busybox"
+CTL disable true >/dev/null
 pair B -r "$R" "$N" /usr/bin/true
+CTL enable true >/dev/null
 pair C -r "$P" "$N" /usr/bin/true
-: >"$OUT/D.on"; : >"$OUT/D.off"
-for ((r = 0; r < ROUNDS; r++)); do
-	loop -r "$R" -a true "$NH" /usr/bin/busybox >>"$OUT/D.on"
-	loop -r "$R" -a true "$NH" /lib-x86/usr/bin/busybox >>"$OUT/D.off"
-done
-# Proof that D reached the host binary: the same path with argv0 "uname".
+twin() { # ID "ACCEL-ARGS" "BASE-ARGS": both sides with the entry on
+	local id=$1
+	: >"$OUT/$id.on"; : >"$OUT/$id.off"
+	for ((r = 0; r < ROUNDS; r++)); do
+		loop $2 >>"$OUT/$id.on"
+		loop $3 >>"$OUT/$id.off"
+	done
+}
+twin D "-r $R -a true $NH /usr/bin/busybox" "-r $R -a true $NH /lib-x86/usr/bin/busybox"
+twin E "-r $R $NH /usr/bin/true" "$NH /usr/bin/true"
+twin F "-r $R $NH /lib-x86/usr/bin/true" "$NH /usr/bin/true"
+# Proof that D and E reached host programs: the same paths answer x86_64.
 x=$("$T_EXECLOOP" -r "$R" -a uname 1 /usr/bin/busybox -m | sed -n 1p)
-[ "$x" = x86_64 ] || { echo "bench: the host true was not reached ($x)" >&2; exit 1; }
+[ "$x" = x86_64 ] || { echo "bench: the host busybox was not reached ($x)" >&2; exit 1; }
+mkdir -p "$R/proc" && mount -t proc proc "$R/proc" && T_MOUNTS+=("$R/proc")
+printf 'all:\n\t@readlink /proc/$$PPID/exe\n' > "$R/tmp/exe.mk"
+x=$(chroot "$R" /usr/bin/make -f /tmp/exe.mk)
+[ "$x" = /lib-x86/usr/bin/make ] || { echo "bench: make did not run from the view ($x)" >&2; exit 1; }
+# Negative lookups: distinct missing names in the view, then one again.
+: >"$OUT/neg"
+for ((r = 0; r < ROUNDS; r++)); do
+	"$T_BUILDDIR/tests/helpers/lookloop" 2000 "$R/lib-x86/usr/bin/missing-$r-" >>"$OUT/neg"
+done
+rss=$(CTL status | sed -n 's/.*rss \([0-9]*\) KiB.*/\1/p')
+files=$(CTL status | sed -n 's/.*generation [0-9]*, \([0-9]*\) files served.*/\1/p')
+programs=$(CTL list | wc -l)
 
 row() { # ID LABEL BASELINE-LABEL
 	local on off
@@ -75,6 +104,14 @@ row() { # ID LABEL BASELINE-LABEL
 	row A "A armel busybox true, host root" "Debian qemu-arm entry"
 	row B "B armel true, bootstrapped root" "Debian qemu-arm entry"
 	row C "C armel true, never-bootstrapped root (memfd)" "Debian qemu-arm entry"
-	row D "D host busybox true via dispatcher, in root" "same binary, direct"
+	row D "D host busybox (static) via dispatcher + view" "same binary, direct"
+	row E "E host true (dynamic) via dispatcher + view" "host /usr/bin/true"
+	row F "F host true exec'd from the view, no dispatcher" "host /usr/bin/true"
+	echo
+	u=$(sed 's/uncached_ns=\([0-9]*\).*/\1/' "$OUT/neg" | median)
+	c=$(sed 's/.*cached_ns=\([0-9]*\).*/\1/' "$OUT/neg" | median)
+	awk -v u="$u" -v c="$c" 'BEGIN {
+		printf "negative lookup in the view: %.1f µs uncached (daemon round trip), %.2f µs cached (kernel)\n", u / 1000, c / 1000 }'
+	echo "view daemon: $rss KiB resident, serving $files files for $programs enabled programs"
 } | tee "$OUT/table.md"
 echo "goals: A and B within 1.05, D under 1.3 (C pays a copy of qemu per exec)"

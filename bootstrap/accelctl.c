@@ -53,21 +53,22 @@ static void usage(FILE *out)
 		"  reload                              make the view re-read its manifest\n"
 		"\n"
 		"NAME is a command on the root's PATH (make) or an absolute path inside the\n"
-		"root (/usr/bin/make); with -p it is a package of the root, and every armel\n"
-		"program it installs in a bin directory is meant.\n"
+		"root (/usr/bin/make). Options of enable and disable (after the command):\n"
+		"  -p, --package         NAMEs are packages of the root: every armel program\n"
+		"                        they install in a bin directory\n"
+		"      --allow-skew      (enable) accept an amd64 build of another version when\n"
+		"                        the root's exact one is not available; stays allowed\n"
+		"                        for the root, and status reports it\n"
 		"\n"
+		"Options (before the command):\n"
 		"  -r, --root ROOT       the root (default: the only set-up root)\n"
 		"      --state-dir DIR   accel's state (default %s)\n"
-		"  -p, --package         NAMEs are packages\n"
-		"      --allow-skew      accept an amd64 build of another version when the\n"
-		"                        root's exact version is not available (reported by\n"
-		"                        status)\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n"
 		"\n"
 		"Exit status: 0 done, 1 system error or (status) a problem found, 2 usage or\n"
-		"bad NAME, 3 NAME is not an armel ELF program, 6 no host equivalent of the\n"
-		"root's version.\n",
+		"bad NAME, 3 NAME is not an armel ELF program (or ROOT has no package\n"
+		"database), 6 no usable host build of the root's exact version.\n",
 		ACCEL_STATEDIR);
 }
 
@@ -187,7 +188,7 @@ static int collect_program(void *ctx, const char *path)
 /* NAMEs to canonical program paths; dies with a clear message on the first
  * bad one (nothing has changed yet). */
 static char **resolve_all(struct ctl *c, const struct ac_rootdb *db, char **names, int n,
-			  int packages, size_t *out_n)
+			  int packages, size_t *out_n, char **enabled, size_t nenabled)
 {
 	struct pkg_programs pp = {.db = db};
 	char canon[AC_PATH_MAX], err[AC_ERR_MAX];
@@ -210,13 +211,22 @@ static char **resolve_all(struct ctl *c, const struct ac_rootdb *db, char **name
 			continue;
 		}
 		int r = ac_resolve_name(db->rootfd, c->root, names[i], canon, sizeof(canon), err);
+		int gone = 0;
 
+		/* disable: an enabled program since removed from the root is
+		 * still named by its recorded path. */
+		for (size_t k = 0; r && k < nenabled; k++)
+			if (!strcmp(enabled[k], names[i])) {
+				snprintf(canon, sizeof(canon), "%s", names[i]);
+				r = 0;
+				gone = 1;
+			}
 		if (r)
 			ac_die(exit_code(r), "%s", err);
 		struct ac_pkg *owner;
 		int dup = 0;
 
-		if ((r = ac_program_check(db, canon, &owner, err)))
+		if (!gone && (r = ac_program_check(db, canon, &owner, err)))
 			ac_die(exit_code(r), "%s", err);
 
 		for (size_t k = 0; k < pp.n; k++)
@@ -245,8 +255,8 @@ static void open_db(struct ctl *c, struct ac_rootdb *db)
 	char err[AC_ERR_MAX];
 	int r = ac_rootdb_open(db, c->root, err);
 
-	if (r)
-		ac_die(exit_code(r), "%s", err);
+	if (r) /* no package database: not a root accel can serve (as accel-bootstrap) */
+		ac_die(r == -ENOENT ? AC_EXIT_NOT_ARMEL : exit_code(r), "%s", err);
 }
 
 static void open_store(struct ctl *c, struct ac_store *s, int allow_skew)
@@ -261,12 +271,8 @@ static void open_store(struct ctl *c, struct ac_store *s, int allow_skew)
 	s->verbose = 1;
 	/* Skew allowed once for this root (accel-bootstrap --allow-skew) stays
 	 * allowed. */
-	/* Once allowed for a root, skew stays allowed (until teardown): the
-	 * programs enabled with it must keep their host build. */
-	if (allow_skew && ac_state_put(&c->rs, "allow-skew", "1\n"))
-		ac_die(AC_EXIT_FAILURE, "write %s/allow-skew", c->rs.dir);
 	snprintf(dir, sizeof(dir), "%s/allow-skew", c->rs.rel);
-	s->allow_skew = faccessat(c->rs.statefd, dir, F_OK, 0) == 0;
+	s->allow_skew = allow_skew || faccessat(c->rs.statefd, dir, F_OK, 0) == 0;
 }
 
 static int apply(struct ctl *c, struct ac_rootdb *db, struct ac_store *s, char **set, size_t n)
@@ -314,9 +320,9 @@ static int cmd_enable(struct ctl *c, int argc, char **argv)
 
 	find_root(c);
 	open_db(c, &db);
-	add = resolve_all(c, &db, argv + first, argc - first, packages, &nadd);
 	if (ac_enabled_read(&c->rs, &cur, &ncur))
 		ac_die(AC_EXIT_FAILURE, "read %s/enabled", c->rs.dir);
+	add = resolve_all(c, &db, argv + first, argc - first, packages, &nadd, NULL, 0);
 	set = calloc(ncur + nadd + 1, sizeof(*set));
 	if (!set)
 		ac_die(AC_EXIT_FAILURE, "out of memory");
@@ -333,6 +339,10 @@ static int cmd_enable(struct ctl *c, int argc, char **argv)
 	qsort(set, n, sizeof(*set), cmp_str);
 	open_store(c, &s, skew);
 	apply(c, &db, &s, set, n);
+	/* Once allowed for a root, skew stays allowed (until teardown): the
+	 * programs enabled with it must keep their host build. */
+	if (skew && ac_state_put(&c->rs, "allow-skew", "1\n"))
+		ac_die(AC_EXIT_FAILURE, "write %s/allow-skew", c->rs.dir);
 	for (size_t i = 0; i < nadd; i++)
 		printf("enabled %s\n", add[i]);
 	return AC_EXIT_OK;
@@ -348,9 +358,9 @@ static int cmd_disable(struct ctl *c, int argc, char **argv)
 
 	find_root(c);
 	open_db(c, &db);
-	del = resolve_all(c, &db, argv + first, argc - first, packages, &ndel);
 	if (ac_enabled_read(&c->rs, &cur, &ncur))
 		ac_die(AC_EXIT_FAILURE, "read %s/enabled", c->rs.dir);
+	del = resolve_all(c, &db, argv + first, argc - first, packages, &ndel, cur, ncur);
 	for (size_t i = 0; i < ndel; i++) {
 		int found = 0;
 

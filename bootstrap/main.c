@@ -597,7 +597,7 @@ static const char *const default_packages[] = {
 	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch",
 };
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
-static const char *const default_never[] = {"/usr/bin/uname", "/usr/bin/arch"};
+static const char *const default_never[] = {"uname", "arch"}; /* in any bin directory */
 
 struct defaults {
 	const struct ac_rootdb *db;
@@ -610,8 +610,10 @@ static void defaults_add(struct defaults *d, const char *canon)
 	struct ac_pkg *owner;
 	char err[AC_ERR_MAX];
 
+	const char *base = strrchr(canon, '/') + 1;
+
 	for (size_t i = 0; i < sizeof(default_never) / sizeof(default_never[0]); i++)
-		if (!strcmp(canon, default_never[i]))
+		if (!strcmp(base, default_never[i]))
 			return;
 	for (size_t i = 0; i < d->n; i++)
 		if (!strcmp(d->v[i], canon))

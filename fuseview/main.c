@@ -13,7 +13,7 @@
  *
  * Threads: the FUSE request loop (single-threaded: requests are cheap and
  * the kernel caches every answer) and a control thread that serves
- * STATEDIR/control (reload, stats) and tells the kernel which cached names
+ * STATEDIR/control (reload, stats, ping) and tells the kernel which cached names
  * changed. Once mounted the daemon has no capabilities left and runs under
  * a seccomp allowlist.
  */
@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -631,6 +632,15 @@ int main(int argc, char **argv)
 				"see --help\n");
 		return FV_USAGE;
 	}
+	/* One open store file per served file: take what the system allows. */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	fv.statedir = o.args[0];
 	fv.mountpoint = o.args[1];
 	fv.foreground = o.foreground || o.debug;
@@ -714,8 +724,12 @@ int main(int argc, char **argv)
 	}
 	fprintf(log, "accel-fuseview: serving %s (%zu files)\n", fv.mountpoint,
 		fv.view.snap->nfiles);
-	ret = fuse_session_loop(fv.se) ? FV_FAILURE : FV_OK;
-	fprintf(log, "accel-fuseview: %s is gone; exiting\n", fv.mountpoint);
+	err = fuse_session_loop(fv.se);
+	/* Unmounted (teardown) or told to stop (SIGTERM, SIGINT, SIGHUP): a
+	 * normal end. */
+	ret = err && err != -EINTR && !fuse_session_exited(fv.se) ? FV_FAILURE : FV_OK;
+	fprintf(log, "accel-fuseview: %s is gone or stopped (%s); exiting\n", fv.mountpoint,
+		err ? strerror(err < 0 ? -err : err) : "unmounted");
 	/* No capability is left to unmount with: accel-bootstrap --teardown
 	 * unmounts, which is what ends the loop. Exit without the thread. */
 	fflush(log);

@@ -50,9 +50,9 @@ int ac_rootstate_open(struct ac_rootstate *rs, const char *state_dir, const char
 	rs->statefd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rs->statefd < 0)
 		return fail(err, -errno, "state directory %s: %s", state_dir, strerror(errno));
-	rs->lockfd = openat(rs->statefd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (rs->lockfd < 0 || flock(rs->lockfd, LOCK_EX) < 0)
-		return fail(err, -errno, "lock %s/lock: %s", state_dir, strerror(errno));
+	rs->lockfd = ac_lock_file(rs->statefd, "lock");
+	if (rs->lockfd < 0)
+		return fail(err, rs->lockfd, "lock %s/lock: %s", state_dir, strerror(-rs->lockfd));
 	return 0;
 }
 
@@ -262,17 +262,39 @@ void ac_view_warm(const struct ac_rootstate *rs)
 }
 
 int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store *store,
-		  char *const *paths, size_t n, const char *qemu, char *err)
+		  char *const *paths_in, size_t n, const char *qemu, char *err)
 {
+	char *const *paths = paths_in;
 	struct ac_plan plan;
 	char *manifest = NULL, *old = NULL, *reply = NULL, *enabled = NULL, *skew = NULL;
 	char line[4200];
 	size_t elen = 1, slen = 1;
 	int r;
 
+	/* Programs removed from the root since they were enabled leave the
+	 * set (they no longer exist to be run). */
+	char **keep = calloc(n + 1, sizeof(*keep));
+	size_t nkeep = 0;
+
+	if (!keep)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (fstatat(db->rootfd, paths[i] + 1, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT) {
+			ac_warn("%s is gone from %s; it leaves the enabled set", paths[i], rs->root);
+			continue;
+		}
+		keep[nkeep++] = paths[i];
+	}
+	paths = keep;
+	n = nkeep;
 	r = ac_plan_build(db, store, paths, n, &plan, err);
-	if (r)
+	if (r) {
+		free(keep);
 		return r;
+	}
 	manifest = ac_plan_manifest(&plan, store->dir, qemu);
 	for (size_t i = 0; i < n; i++)
 		elen += strlen(paths[i]) + 1;
@@ -304,7 +326,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 		char *again = NULL;
 
 		reply[strcspn(reply, "\n")] = '\0';
-		r = fail(err, -EINVAL, "the view refused the change: %s", reply);
+		r = fail(err, -EPROTO, "the view refused the change: %s", reply);
 		if (old) {
 			ac_state_put(rs, "manifest", old);
 			ac_view_request(rs, "reload", &again);
@@ -321,6 +343,8 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 	}
 	if (r && r != -ENOENT && r != -ECONNREFUSED) {
 		r = fail(err, r, "the view daemon of %s did not answer: %s", rs->root, strerror(-r));
+		if (old)
+			ac_state_put(rs, "manifest", old); /* the enabled set is unchanged */
 		goto out;
 	}
 	if (!r) {
@@ -344,6 +368,7 @@ out:
 	free(reply);
 	free(enabled);
 	free(skew);
+	free(keep);
 	return r;
 }
 

@@ -400,7 +400,6 @@ int ac_program_check(const struct ac_rootdb *db, const char *path, struct ac_pkg
 
 int ac_store_open(struct ac_store *s, const char *dir, char *err)
 {
-	char lock[4200];
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -415,10 +414,9 @@ int ac_store_open(struct ac_store *s, const char *dir, char *err)
 		return fail(err, -errno, "store %s: %s", dir, strerror(errno));
 	if ((r = ac_mkdir_p(s->fd, "debs", 0755)) || (r = ac_mkdir_p(s->fd, "pkgs", 0755)))
 		return fail(err, r, "create %s/pkgs: %s", dir, strerror(-r));
-	snprintf(lock, sizeof(lock), "%s/lock", dir);
-	s->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX) < 0)
-		return fail(err, -errno, "lock %s: %s", lock, strerror(errno));
+	s->lockfd = ac_lock_file(s->fd, "lock");
+	if (s->lockfd < 0)
+		return fail(err, s->lockfd, "lock %s/lock: %s", dir, strerror(-s->lockfd));
 	return 0;
 }
 
@@ -918,9 +916,9 @@ static int read_needed(struct planner *pl, const char *source, char ***pending, 
 		return fail(pl->err, -errno, "map %s/%s: %s", pl->s->dir, source, strerror(errno));
 	r = ac_elf_inspect(map, (size_t)st.st_size, &info, why, sizeof(why));
 	munmap(map, (size_t)st.st_size);
-	if (r)
-		return fail(pl->err, r, "%s/%s is refused: %s", pl->s->dir, source,
-			    r == -ENOEXEC ? why : strerror(-r));
+	if (r) /* a damaged host build is no host equivalent */
+		return fail(pl->err, r == -ENOEXEC ? -ENOPKG : r, "%s/%s is refused: %s",
+			    pl->s->dir, source, r == -ENOEXEC ? why : strerror(-r));
 	for (size_t i = 0; i < info.nneeded && !r; i++) {
 		const char *so = info.needed[i];
 
@@ -951,14 +949,15 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 	memset(plan, 0, sizeof(*plan));
 	if (!owners)
 		return -ENOMEM;
-	if (!libc) {
+	if (!libc && n) {
 		r = fail(err, -ENOPKG, "%s has no libc6 installed: there is no host loader to serve",
 			 db->root);
 		goto out;
 	}
 	for (size_t i = 0; i < db->npkgs; i++)
 		db->pkgs[i].wanted = 0;
-	libc->wanted = 1;
+	if (n)
+		libc->wanted = 1;
 	for (size_t i = 0; i < n; i++) {
 		if ((r = ac_program_check(db, programs[i], &owners[i], err)))
 			goto out;

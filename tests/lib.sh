@@ -4,6 +4,8 @@
 # and its own mounts, and removes them in an EXIT trap even when it fails.
 # It never touches entries or mounts it did not create. Exit 77 = skipped.
 set -euo pipefail
+# Run from make: the roots' own make must not think it is a sub-make.
+unset MAKELEVEL MAKEFLAGS MFLAGS
 
 T_NAME=$(basename "$0" .sh)
 T_ID="accel-t-$$-$RANDOM"

@@ -49,6 +49,10 @@ long ac_read_small(int dirfd, const char *path, char *buf, size_t size);
 /* Create path (relative to dirfd) with content, atomically: a temporary
  * file in the same directory, fsync, rename. Returns 0 or -errno. */
 int ac_write_atomic(int dirfd, const char *path, const char *data, size_t len, int mode);
+/* Open (creating, 0600) the lock file name in dirfd and take an exclusive
+ * flock on it, waiting; returns the fd (the lock lives as long as it) or
+ * -errno. Serialises accel's programs on one state directory or store. */
+int ac_lock_file(int dirfd, const char *name);
 /* mkdir -p relative to dirfd with mode; returns 0 or -errno. */
 int ac_mkdir_p(int dirfd, const char *path, int mode);
 /* Remove a directory tree relative to dirfd (never following links);

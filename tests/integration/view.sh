@@ -13,7 +13,6 @@
 #     skew is refused, or allowed and reported;
 #   - negative lookups are cached by the kernel.
 source "$(dirname "$0")/../lib.sh"
-unset MAKELEVEL MAKEFLAGS MFLAGS # the root's make must not think it is a sub-make
 t_require
 
 ST=$T_DIR/state
@@ -111,6 +110,16 @@ grep -q "skew: *dash: root 0.5.12-2+fake1, host build 0.5.12-2" "$T_DIR/status" 
 	fail "status: $(cat "$T_DIR/status")"
 check "disable dash: exit 0" 0 "$(rc_of CTL disable dash)"
 
+# --- programs removed from the root after they were enabled
+CTL enable yes seq > /dev/null
+rm "$R/usr/bin/yes"
+check "disable of a program gone from the root: exit 0" 0 "$(rc_of CTL disable /usr/bin/yes)"
+rm "$R/usr/bin/seq"
+check "another change with a program gone: exit 0" 0 "$(rc_of CTL enable true)"
+grep -q "/usr/bin/seq is gone from" "$T_DIR/out" && ok "the gone program is reported" || fail "out: $(cat "$T_DIR/out")"
+grep -q "/usr/bin/seq" "$ST"/roots/*/enabled && fail "seq still enabled" || ok "and leaves the enabled set"
+CTL disable true > /dev/null
+
 # --- the view: read-only, exactly the closure, no setuid, no device
 CTL enable -p coreutils > /dev/null
 # A store file made setuid: the view started after this (below) serves it
@@ -154,7 +163,7 @@ mk=$(grep '^file	usr/bin/make	' "$M" | cut -f3)
 CTL disable make > /dev/null
 before=$(sum)
 truncate -s 100 "$STORE/$mk"
-check "enable of a damaged host program: exit 3" 3 "$(rc_of CTL enable make)"
+check "enable of a damaged host program: exit 6" 6 "$(rc_of CTL enable make)"
 grep -q "refused" "$T_DIR/out" && ok "message: refused" || fail "msg: $(cat "$T_DIR/out")"
 check "the damaged program changed nothing" "$before" "$(sum)"
 rm -rf "$STORE/pkgs/make_"*
