@@ -611,7 +611,8 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err)
 	}
 	argv[0] = "apt-get";
 	argv[1] = "download";
-	argv[2] = s->verbose ? "-q" : "-qq";
+	/* A progress bar on a terminal, one line per package otherwise. */
+	argv[2] = !s->verbose ? "-qq" : isatty(STDOUT_FILENO) ? "-q=0" : "-q";
 	for (size_t i = 0; i < n; i++) {
 		char v[512], deb[1024];
 
