@@ -62,6 +62,13 @@ for p in "${pkgs[@]}"; do
 			sed -e 's|^\./$|/.|' -e 's|^\./|/|' -e 's|/$||' > "$dir/var/lib/dpkg/info/$list"
 	done
 done
+# What maintainer scripts would have made: awk through the alternatives
+# system (mawk's postinst), a chain of links like debootstrap leaves.
+if [ -e "$dir/usr/bin/mawk" ] && [ ! -e "$dir/usr/bin/awk" ]; then
+	mkdir -p "$dir/etc/alternatives"
+	ln -s /usr/bin/mawk "$dir/etc/alternatives/awk"
+	ln -s /etc/alternatives/awk "$dir/usr/bin/awk"
+fi
 # busybox-static installs /bin/busybox only; the shells want /bin/sh.
 [ -e "$dir/bin/sh" ] || ln -s dash "$dir/usr/bin/sh"
 echo "root:x:0:0:root:/root:/bin/sh" > "$dir/etc/passwd"
