@@ -75,7 +75,6 @@ struct bootstrap {
 static struct {
 	const struct bootstrap *b;
 	int armed, state_created, dir_created, mounted, registered;
-	pid_t daemon;
 } undo;
 
 static void usage(FILE *out)
