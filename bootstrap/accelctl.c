@@ -144,110 +144,56 @@ static void find_root(struct ctl *c)
 		       c->root);
 }
 
-struct pkg_programs {
-	const struct ac_rootdb *db;
-	char **v;
-	size_t n, cap;
-	int err;
-};
-
-/* Programs of a package: armel ELF files it lists in a bin directory. */
-static int collect_program(void *ctx, const char *path)
-{
-	static const char *const bins[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/",
-					   "/usr/games/"};
-	struct pkg_programs *pp = ctx;
-	char canon[AC_PATH_MAX], err[AC_ERR_MAX];
-	struct ac_pkg *owner;
-	int bin = 0;
-
-	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
-		if (!strncmp(path, bins[i], strlen(bins[i])) && !strchr(path + strlen(bins[i]), '/'))
-			bin = 1;
-	if (!bin || ac_canon(pp->db->rootfd, "/", path, canon, sizeof(canon)) < 0 ||
-	    ac_program_check(pp->db, canon, &owner, err))
-		return 0;
-	for (size_t i = 0; i < pp->n; i++)
-		if (!strcmp(pp->v[i], canon))
-			return 0;
-	if (pp->n == pp->cap) {
-		size_t cap = pp->cap ? pp->cap * 2 : 64;
-		char **v = realloc(pp->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		pp->v = v;
-		pp->cap = cap;
-	}
-	if (!(pp->v[pp->n] = strdup(canon)))
-		return -ENOMEM;
-	pp->n++;
-	return 0;
-}
-
 /* NAMEs to canonical program paths; dies with a clear message on the first
  * bad one (nothing has changed yet). */
 static char **resolve_all(struct ctl *c, const struct ac_rootdb *db, char **names, int n,
 			  int packages, size_t *out_n, char **enabled, size_t nenabled)
 {
-	struct pkg_programs pp = {.db = db};
 	char canon[AC_PATH_MAX], err[AC_ERR_MAX];
+	char **v = NULL;
+	size_t nv = 0;
+	int r;
 
 	for (int i = 0; i < n; i++) {
 		if (packages) {
 			struct ac_pkg *p = ac_rootdb_pkg(db, names[i]);
-			size_t before = pp.n;
 
 			if (!p)
 				ac_die(AC_EXIT_USAGE, "%s: no such package is installed in %s", names[i],
 				       c->root);
-			if (ac_rootdb_files(db, p, collect_program, &pp))
-				ac_die(AC_EXIT_FAILURE, "read the file list of %s in %s", names[i],
-				       c->root);
-			if (pp.n == before)
-				ac_die(AC_EXIT_NOT_ARMEL, "%s installs no armel program in a bin "
-							  "directory",
+			r = ac_rootdb_programs(db, p, &v, &nv);
+			if (r < 0)
+				ac_die_errno(AC_EXIT_FAILURE, -r, "read the file list of %s in %s",
+					     names[i], c->root);
+			if (r == 0)
+				ac_die(AC_EXIT_NOT_ARMEL,
+				       "%s installs no armel program in a bin directory (or only ones "
+				       "named already)",
 				       names[i]);
 			continue;
 		}
-		int r = ac_resolve_name(db->rootfd, c->root, names[i], canon, sizeof(canon), err);
-		int gone = 0;
+		r = ac_resolve_name(db->rootfd, c->root, names[i], canon, sizeof(canon), err);
+		if (r) {
+			/* disable: an enabled program since removed from the root
+			 * is still named by its recorded path. */
+			for (size_t k = 0; k < nenabled; k++)
+				if (!strcmp(enabled[k], names[i])) {
+					snprintf(canon, sizeof(canon), "%s", names[i]);
+					r = 0;
+				}
+			if (r)
+				ac_die(exit_code(r), "%s", err);
+		} else {
+			struct ac_pkg *owner;
 
-		/* disable: an enabled program since removed from the root is
-		 * still named by its recorded path. */
-		for (size_t k = 0; r && k < nenabled; k++)
-			if (!strcmp(enabled[k], names[i])) {
-				snprintf(canon, sizeof(canon), "%s", names[i]);
-				r = 0;
-				gone = 1;
-			}
-		if (r)
-			ac_die(exit_code(r), "%s", err);
-		struct ac_pkg *owner;
-		int dup = 0;
-
-		if (!gone && (r = ac_program_check(db, canon, &owner, err)))
-			ac_die(exit_code(r), "%s", err);
-
-		for (size_t k = 0; k < pp.n; k++)
-			dup |= !strcmp(pp.v[k], canon);
-		if (dup)
-			continue;
-		if (pp.n == pp.cap) {
-			pp.cap = pp.cap ? pp.cap * 2 : 64;
-			if (!(pp.v = realloc(pp.v, pp.cap * sizeof(*pp.v))))
-				ac_die(AC_EXIT_FAILURE, "out of memory");
+			if ((r = ac_program_check(db, canon, &owner, err)))
+				ac_die(exit_code(r), "%s", err);
 		}
-		if (!(pp.v[pp.n++] = strdup(canon)))
+		if (ac_strv_add(&v, &nv, canon) < 0)
 			ac_die(AC_EXIT_FAILURE, "out of memory");
 	}
-	*out_n = pp.n;
-	return pp.v;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	*out_n = nv;
+	return v;
 }
 
 static void open_db(struct ctl *c, struct ac_rootdb *db)
@@ -336,7 +282,7 @@ static int cmd_enable(struct ctl *c, int argc, char **argv)
 		if (!dup)
 			set[n++] = add[i];
 	}
-	qsort(set, n, sizeof(*set), cmp_str);
+	qsort(set, n, sizeof(*set), ac_cmp_strp);
 	open_store(c, &s, skew);
 	apply(c, &db, &s, set, n);
 	/* Once allowed for a root, skew stays allowed (until teardown): the

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -303,11 +302,9 @@ static void open_state(struct bootstrap *b)
 	b->statefd = open(b->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (b->statefd < 0)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "state directory %s", b->state_dir);
-	b->lockfd = openat(b->statefd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	b->lockfd = ac_lock_file(b->statefd, "lock");
 	if (b->lockfd < 0)
-		ac_die_errno(AC_EXIT_FAILURE, errno, "%s/lock", b->state_dir);
-	if (flock(b->lockfd, LOCK_EX) < 0)
-		ac_die_errno(AC_EXIT_FAILURE, errno, "lock %s/lock", b->state_dir);
+		ac_die_errno(AC_EXIT_FAILURE, -b->lockfd, "lock %s/lock", b->state_dir);
 }
 
 /* A one-line state file into buf; returns buf, or NULL if it is missing. */
@@ -598,52 +595,23 @@ static const char *const default_packages[] = {
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
 static const char *const default_never[] = {"uname", "arch"}; /* in any bin directory */
 
-struct defaults {
-	const struct ac_rootdb *db;
-	char **v;
-	size_t n;
-};
-
-static void defaults_add(struct defaults *d, const char *canon)
+/* Leave out of set (count *n) what default_never names. */
+static void drop_never(char **set, size_t *n)
 {
-	struct ac_pkg *owner;
-	char err[AC_ERR_MAX];
+	size_t w = 0;
 
-	const char *base = strrchr(canon, '/') + 1;
+	for (size_t i = 0; i < *n; i++) {
+		const char *base = strrchr(set[i], '/') + 1;
+		int never = 0;
 
-	for (size_t i = 0; i < sizeof(default_never) / sizeof(default_never[0]); i++)
-		if (!strcmp(base, default_never[i]))
-			return;
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->v[i], canon))
-			return;
-	if (ac_program_check(d->db, canon, &owner, err))
-		return; /* scripts, non-armel files */
-	d->v = realloc(d->v, (d->n + 1) * sizeof(*d->v));
-	if (!d->v || !(d->v[d->n] = strdup(canon)))
-		ac_die(AC_EXIT_FAILURE, "out of memory");
-	d->n++;
-}
-
-static int defaults_one(void *ctx, const char *path)
-{
-	static const char *const bins[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"};
-	struct defaults *d = ctx;
-	char canon[AC_PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
-		size_t l = strlen(bins[i]);
-
-		if (!strncmp(path, bins[i], l) && !strchr(path + l, '/') &&
-		    ac_canon(d->db->rootfd, "/", path, canon, sizeof(canon)) > 0)
-			defaults_add(d, canon);
+		for (size_t k = 0; k < sizeof(default_never) / sizeof(default_never[0]); k++)
+			never |= !strcmp(base, default_never[k]);
+		if (never)
+			free(set[i]);
+		else
+			set[w++] = set[i];
 	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	*n = w;
 }
 
 /* Plan the view (fetching into the store) and write its manifest. */
@@ -673,32 +641,31 @@ static void plan_view(struct bootstrap *b, struct ac_rootstate *rs)
 		if ((r = ac_enabled_read(rs, &set, &n)))
 			ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/enabled", rs->dir);
 	} else if (!b->no_defaults) {
-		struct defaults d = {.db = &db};
-
 		for (size_t i = 0; i < sizeof(default_packages) / sizeof(default_packages[0]); i++) {
 			struct ac_pkg *p = ac_rootdb_pkg(&db, default_packages[i]);
 
-			if (p)
-				ac_rootdb_files(&db, p, defaults_one, &d);
+			if (p && (r = ac_rootdb_programs(&db, p, &set, &n)) < 0)
+				ac_die_errno(AC_EXIT_FAILURE, -r, "read the file list of %s",
+					     default_packages[i]);
 		}
 		for (size_t i = 0; i < sizeof(default_extra) / sizeof(default_extra[0]); i++) {
-			char canon[AC_PATH_MAX];
+			char canon[AC_PATH_MAX], why[AC_ERR_MAX];
+			struct ac_pkg *owner;
 
-			if (ac_canon(db.rootfd, "/", default_extra[i], canon, sizeof(canon)) > 0)
-				defaults_add(&d, canon);
+			if (ac_canon(db.rootfd, "/", default_extra[i], canon, sizeof(canon)) > 0 &&
+			    !ac_program_check(&db, canon, &owner, why) &&
+			    ac_strv_add(&set, &n, canon) < 0)
+				ac_die(AC_EXIT_FAILURE, "out of memory");
 		}
-		set = d.v;
-		n = d.n;
+		drop_never(set, &n);
 		if (n)
-			qsort(set, n, sizeof(*set), cmp_str);
+			qsort(set, n, sizeof(*set), ac_cmp_strp);
 	}
 	ac_xsnprintf(qemu, sizeof(qemu), "%s/%s/qemu-arm-static", b->state_dir, b->rootstate);
 	if ((r = ac_view_apply(rs, &db, &store, set, n, qemu, err)))
 		ac_die(r == -ENOPKG ? AC_EXIT_NO_EQUIVALENT : AC_EXIT_FAILURE, "%s", err);
 	ac_info("%zu programs of %s run natively", n, b->root);
-	for (size_t i = 0; i < n; i++)
-		free(set[i]);
-	free(set);
+	ac_strv_free(set, n);
 	ac_store_close(&store);
 	ac_rootdb_close(&db);
 }

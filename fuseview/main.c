@@ -46,6 +46,8 @@
 /* Every answer stays valid until the daemon says otherwise (reload). */
 #define CACHE_SECONDS (365.0 * 86400)
 #define CONTROL_MAX_REPLY (1u << 20)
+/* The kernel asks for at most max_pages (256 by default) pages per read. */
+#define READ_MAX (16u << 20)
 
 enum fv_exit { FV_OK = 0, FV_FAILURE = 1, FV_USAGE = 2 };
 
@@ -112,13 +114,13 @@ static void fv_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node *n = view_lookup(&fv->view, parent, name);
 
 	memset(&e, 0, sizeof(e));
-	fv->view.stats.lookups++;
+	__atomic_add_fetch(&fv->view.stats.lookups, 1, __ATOMIC_RELAXED);
 	/* A negative answer is cached too (ino 0): the common case, a program
 	 * that is not accelerated, costs one request per name, once. */
 	e.entry_timeout = CACHE_SECONDS;
 	e.attr_timeout = CACHE_SECONDS;
 	if (!n) {
-		fv->view.stats.negative++;
+		__atomic_add_fetch(&fv->view.stats.negative, 1, __ATOMIC_RELAXED);
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -136,7 +138,7 @@ static void fv_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 
 	(void)fi;
-	fv->view.stats.getattrs++;
+	__atomic_add_fetch(&fv->view.stats.getattrs, 1, __ATOMIC_RELAXED);
 	if (!n) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -189,7 +191,7 @@ static void fv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, n ? EISDIR : ENOENT);
 		return;
 	}
-	if (off < 0 || size > CONTROL_MAX_REPLY * 16) {
+	if (off < 0 || size > READ_MAX) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -202,8 +204,8 @@ static void fv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (got < 0) {
 		fuse_reply_err(req, (int)-got);
 	} else {
-		fv->view.stats.reads++;
-		fv->view.stats.read_bytes += (uint64_t)got;
+		__atomic_add_fetch(&fv->view.stats.reads, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&fv->view.stats.read_bytes, (uint64_t)got, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&n->reads, 1, __ATOMIC_RELAXED);
 		fuse_reply_buf(req, buf, (size_t)got);
 	}
@@ -212,7 +214,6 @@ static void fv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 struct dirfill {
 	fuse_req_t req;
-	struct fuseview *fv;
 	char *buf;
 	size_t size, used;
 	off_t first;
@@ -241,11 +242,11 @@ static void fv_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct fuseview *fv = fv_of(req);
 	struct node *n = view_node(&fv->view, ino);
-	struct dirfill d = {.req = req, .fv = fv, .size = size};
+	struct dirfill d = {.req = req, .size = size};
 	struct stat st;
 
 	(void)fi;
-	fv->view.stats.readdirs++;
+	__atomic_add_fetch(&fv->view.stats.readdirs, 1, __ATOMIC_RELAXED);
 	if (!n || n->kind != NODE_DIR) {
 		fuse_reply_err(req, n ? ENOTDIR : ENOENT);
 		return;

@@ -93,7 +93,7 @@ struct view {
 	struct node **chunks[VIEW_MAX_NODES / 1024];
 	uint64_t nnodes;
 
-	struct view_stats stats; /* written by the request thread only */
+	struct view_stats stats; /* request thread adds, control thread reads (atomics) */
 	uint64_t refused;
 };
 

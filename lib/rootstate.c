@@ -23,16 +23,6 @@
 
 #define ENABLED_MAX (1u << 20) /* bytes: tens of thousands of programs */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, AC_ERR_MAX, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 int ac_rootstate_open(struct ac_rootstate *rs, const char *state_dir, const char *root,
 		      char *err)
 {
@@ -46,13 +36,13 @@ int ac_rootstate_open(struct ac_rootstate *rs, const char *state_dir, const char
 	snprintf(rs->rel, sizeof(rs->rel), "roots/%s", rs->key);
 	snprintf(rs->dir, sizeof(rs->dir), "%s/%s", state_dir, rs->rel);
 	if ((r = ac_mkdir_p(AT_FDCWD, state_dir, 0755)))
-		return fail(err, r, "state directory %s: %s", state_dir, strerror(-r));
+		return ac_fail(err, r, "state directory %s: %s", state_dir, strerror(-r));
 	rs->statefd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rs->statefd < 0)
-		return fail(err, -errno, "state directory %s: %s", state_dir, strerror(errno));
+		return ac_fail(err, -errno, "state directory %s: %s", state_dir, strerror(errno));
 	rs->lockfd = ac_lock_file(rs->statefd, "lock");
 	if (rs->lockfd < 0)
-		return fail(err, rs->lockfd, "lock %s/lock: %s", state_dir, strerror(-rs->lockfd));
+		return ac_fail(err, rs->lockfd, "lock %s/lock: %s", state_dir, strerror(-rs->lockfd));
 	return 0;
 }
 
@@ -94,18 +84,6 @@ int ac_state_put(const struct ac_rootstate *rs, const char *file, const char *te
 
 	snprintf(path, sizeof(path), "%s/%s", rs->rel, file);
 	return ac_write_atomic(rs->statefd, path, text, strlen(text), 0644);
-}
-
-void ac_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int ac_enabled_read(const struct ac_rootstate *rs, char ***paths, size_t *n)
@@ -152,7 +130,7 @@ int ac_enabled_read(const struct ac_rootstate *rs, char ***paths, size_t *n)
 	}
 	free(buf);
 	if (k)
-		qsort(v, k, sizeof(*v), cmp_str);
+		qsort(v, k, sizeof(*v), ac_cmp_strp);
 	*paths = v;
 	*n = k;
 	return 0;
@@ -317,7 +295,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 
 	old = read_text(rs, "manifest");
 	if ((r = ac_state_put(rs, "manifest", manifest))) {
-		r = fail(err, r, "write %s/manifest: %s", rs->dir, strerror(-r));
+		r = ac_fail(err, r, "write %s/manifest: %s", rs->dir, strerror(-r));
 		goto out;
 	}
 	r = ac_view_request(rs, "reload", &reply);
@@ -326,7 +304,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 		char *again = NULL;
 
 		reply[strcspn(reply, "\n")] = '\0';
-		r = fail(err, -EPROTO, "the view refused the change: %s", reply);
+		r = ac_fail(err, -EPROTO, "the view refused the change: %s", reply);
 		if (old) {
 			ac_state_put(rs, "manifest", old);
 			ac_view_request(rs, "reload", &again);
@@ -342,7 +320,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 		ac_warn("%.*s", (int)strcspn(l, "\n"), l);
 	}
 	if (r && r != -ENOENT && r != -ECONNREFUSED) {
-		r = fail(err, r, "the view daemon of %s did not answer: %s", rs->root, strerror(-r));
+		r = ac_fail(err, r, "the view daemon of %s did not answer: %s", rs->root, strerror(-r));
 		if (old)
 			ac_state_put(rs, "manifest", old); /* the enabled set is unchanged */
 		goto out;
@@ -357,7 +335,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 	snprintf(line, sizeof(line), "%s\n", store->dir);
 	if ((r = ac_state_put(rs, "skew", skew)) || (r = ac_state_put(rs, "enabled", enabled)) ||
 	    (r = ac_state_put(rs, "store", line))) {
-		r = fail(err, r, "write %s: %s", rs->dir, strerror(-r));
+		r = ac_fail(err, r, "write %s: %s", rs->dir, strerror(-r));
 		goto out;
 	}
 	r = 0;
@@ -382,20 +360,20 @@ int ac_resolve_name(int rootfd, const char *root, const char *name, char *out, s
 	long len;
 
 	if (!*name)
-		return fail(err, -EINVAL, "an empty name; give a command name or an absolute path");
+		return ac_fail(err, -EINVAL, "an empty name; give a command name or an absolute path");
 	if (strchr(name, '/')) {
 		if (name[0] != '/')
-			return fail(err, -EINVAL,
+			return ac_fail(err, -EINVAL,
 				    "%s: give a command name (make) or an absolute path inside the "
 				    "root (/usr/bin/make)",
 				    name);
 		if (!strncmp(name, root, rl) && name[rl] == '/')
-			return fail(err, -EXDEV,
+			return ac_fail(err, -EXDEV,
 				    "%s is a host path; give the path as seen inside the root: %s",
 				    name, name + rl);
 		len = ac_canon(rootfd, "/", name, out, size);
 		if (len < 0)
-			return fail(err, (int)len, "%s: %s inside %s", name, strerror((int)-len), root);
+			return ac_fail(err, (int)len, "%s: %s inside %s", name, strerror((int)-len), root);
 	} else {
 		len = -ENOENT;
 		for (size_t i = 0; i < sizeof(path) / sizeof(path[0]) && len < 0; i++) {
@@ -408,14 +386,14 @@ int ac_resolve_name(int rootfd, const char *root, const char *name, char *out, s
 				len = -ENOENT;
 		}
 		if (len < 0)
-			return fail(err, -ENOENT,
+			return ac_fail(err, -ENOENT,
 				    "%s: no such command on the root's PATH (/usr/local/sbin:"
 				    "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); give its absolute "
 				    "path",
 				    name);
 	}
 	if (ac_in_view(out) || !strncmp(out, AC_RESERVED_DIR "/", sizeof(AC_RESERVED_DIR)))
-		return fail(err, -EINVAL, "%s is inside accel's own view; give an armel program",
+		return ac_fail(err, -EINVAL, "%s is inside accel's own view; give an armel program",
 			    name);
 	return 0;
 }

@@ -28,7 +28,7 @@
 
 extern char **environ;
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, int code, const char *fmt, ...)
+int ac_fail(char *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -247,16 +247,16 @@ int ac_rootdb_open(struct ac_rootdb *db, const char *root, char *err)
 	snprintf(db->root, sizeof(db->root), "%s", root);
 	db->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (db->rootfd < 0)
-		return fail(err, -errno, "ROOT %s: %s", root, strerror(errno));
+		return ac_fail(err, -errno, "ROOT %s: %s", root, strerror(errno));
 	if (faccessat(db->rootfd, "var/lib/dpkg/status", R_OK, 0) < 0)
-		return fail(err, -ENOENT,
+		return ac_fail(err, -ENOENT,
 			    "%s has no dpkg database (var/lib/dpkg/status): accel needs the "
 			    "root's package versions; make the root with debootstrap",
 			    root);
 	snprintf(admindir, sizeof(admindir), "--admindir=%s/var/lib/dpkg", root);
 	r = run(argv, NULL, &out, 64u << 20, 0);
 	if (r)
-		return fail(err, r < 0 ? r : -EIO,
+		return ac_fail(err, r < 0 ? r : -EIO,
 			    "dpkg-query %s failed (%s); is dpkg installed on the host?", admindir,
 			    r < 0 ? strerror(-r) : "exit status");
 	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -298,7 +298,7 @@ int ac_rootdb_open(struct ac_rootdb *db, const char *root, char *err)
 
 		r = ac_rootdb_files(db, &db->pkgs[i], index_one, &c);
 		if (r && r != -ENOENT)
-			return fail(err, r, "read the file list of %s in %s: %s", db->pkgs[i].name,
+			return ac_fail(err, r, "read the file list of %s in %s: %s", db->pkgs[i].name,
 				    root, strerror(-r));
 	}
 	return 0;
@@ -355,6 +355,47 @@ struct ac_pkg *ac_rootdb_owner(const struct ac_rootdb *db, const char *path, cha
 	return NULL;
 }
 
+struct programs_ctx {
+	const struct ac_rootdb *db;
+	char ***v;
+	size_t *n;
+	int added;
+};
+
+static int add_program(void *ctx, const char *path)
+{
+	static const char *const bins[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/",
+					   "/usr/games/"};
+	struct programs_ctx *c = ctx;
+	char canon[AC_PATH_MAX], err[AC_ERR_MAX];
+	struct ac_pkg *owner;
+	int r;
+
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+		size_t l = strlen(bins[i]);
+
+		if (strncmp(path, bins[i], l) || strchr(path + l, '/'))
+			continue;
+		/* Scripts and other files are not programs accel can serve. */
+		if (ac_canon(c->db->rootfd, "/", path, canon, sizeof(canon)) < 0 ||
+		    ac_program_check(c->db, canon, &owner, err))
+			return 0;
+		if ((r = ac_strv_add(c->v, c->n, canon)) < 0)
+			return r;
+		c->added += r;
+		return 0;
+	}
+	return 0;
+}
+
+int ac_rootdb_programs(const struct ac_rootdb *db, const struct ac_pkg *p, char ***v, size_t *n)
+{
+	struct programs_ctx c = {.db = db, .v = v, .n = n};
+	int r = ac_rootdb_files(db, p, add_program, &c);
+
+	return r < 0 ? r : c.added;
+}
+
 int ac_program_check(const struct ac_rootdb *db, const char *path, struct ac_pkg **pkg, char *err)
 {
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
@@ -368,28 +409,28 @@ int ac_program_check(const struct ac_rootdb *db, const char *path, struct ac_pkg
 
 	fd = (int)syscall(SYS_openat2, db->rootfd, path, &how, sizeof(how));
 	if (fd < 0)
-		return fail(err, -errno, "%s%s: %s", db->root, path, strerror(errno));
+		return ac_fail(err, -errno, "%s%s: %s", db->root, path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
 		close(fd);
-		return fail(err, -ENOEXEC, "%s is not an executable file in %s", path, db->root);
+		return ac_fail(err, -ENOEXEC, "%s is not an executable file in %s", path, db->root);
 	}
 	n = pread(fd, hdr, sizeof(hdr) - 1, 0);
 	close(fd);
 	if (n < 0)
-		return fail(err, -errno, "read %s%s: %s", db->root, path, strerror(errno));
+		return ac_fail(err, -errno, "read %s%s: %s", db->root, path, strerror(errno));
 	hdr[n] = '\0';
 	kind = ac_elf_classify(hdr, (size_t)n);
 	if (kind != AC_ELF_ARMEL) {
 		if (n > 2 && hdr[0] == '#' && hdr[1] == '!')
-			return fail(err, -ENOEXEC,
+			return ac_fail(err, -ENOEXEC,
 				    "%s is a script (%.*s); enable its interpreter instead", path,
 				    (int)strcspn((char *)hdr + 2, "\n"), hdr + 2);
-		return fail(err, -ENOEXEC, "%s is not an armel ELF program (it is %s)", path,
+		return ac_fail(err, -ENOEXEC, "%s is not an armel ELF program (it is %s)", path,
 			    ac_elf_kind_name(kind));
 	}
 	*pkg = ac_rootdb_owner(db, path, listed, sizeof(listed));
 	if (!*pkg)
-		return fail(err, -ENOPKG,
+		return ac_fail(err, -ENOPKG,
 			    "%s belongs to no installed package of %s: accel serves packaged "
 			    "programs only (their exact host build)",
 			    path, db->root);
@@ -405,18 +446,18 @@ int ac_store_open(struct ac_store *s, const char *dir, char *err)
 	memset(s, 0, sizeof(*s));
 	s->fd = s->lockfd = -1;
 	if (dir[0] != '/')
-		return fail(err, -EINVAL, "store %s: give an absolute path", dir);
+		return ac_fail(err, -EINVAL, "store %s: give an absolute path", dir);
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	if ((r = ac_mkdir_p(AT_FDCWD, dir, 0755)))
-		return fail(err, r, "create store %s: %s", dir, strerror(-r));
+		return ac_fail(err, r, "create store %s: %s", dir, strerror(-r));
 	s->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->fd < 0)
-		return fail(err, -errno, "store %s: %s", dir, strerror(errno));
+		return ac_fail(err, -errno, "store %s: %s", dir, strerror(errno));
 	if ((r = ac_mkdir_p(s->fd, "debs", 0755)) || (r = ac_mkdir_p(s->fd, "pkgs", 0755)))
-		return fail(err, r, "create %s/pkgs: %s", dir, strerror(-r));
+		return ac_fail(err, r, "create %s/pkgs: %s", dir, strerror(-r));
 	s->lockfd = ac_lock_file(s->fd, "lock");
 	if (s->lockfd < 0)
-		return fail(err, s->lockfd, "lock %s/lock: %s", dir, strerror(-s->lockfd));
+		return ac_fail(err, s->lockfd, "lock %s/lock: %s", dir, strerror(-s->lockfd));
 	return 0;
 }
 
@@ -486,7 +527,7 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n, ch
 	}
 	r = run(argv, NULL, &out, 16u << 20, 0);
 	if (r < 0) {
-		r = fail(err, r, "apt-cache: %s", strerror(-r));
+		r = ac_fail(err, r, "apt-cache: %s", strerror(-r));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -520,14 +561,14 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n, ch
 		if (exact)
 			continue;
 		if (!first[0]) {
-			r = fail(err, -ENOPKG,
+			r = ac_fail(err, -ENOPKG,
 				 "%s: apt knows no amd64 build of it (the root has %s); run "
 				 "apt-get update, or disable the programs that need it",
 				 p->name, p->version);
 			goto out;
 		}
 		if (!s->allow_skew) {
-			r = fail(err, -ENOPKG,
+			r = ac_fail(err, -ENOPKG,
 				 "%s: the root has %s (%s) but apt offers only %s for amd64; run "
 				 "apt-get update, or pass --allow-skew to use %s",
 				 p->name, p->version, p->arch, offered, first);
@@ -561,7 +602,7 @@ static int unpack(struct ac_store *s, const struct ac_pkg *p, const char *deb, c
 	r = run(argv, NULL, NULL, 0, 0);
 	if (r) {
 		ac_rm_rf(AT_FDCWD, tmp);
-		return fail(err, r < 0 ? r : -EIO, "dpkg-deb -x %s failed; the store is unchanged",
+		return ac_fail(err, r < 0 ? r : -EIO, "dpkg-deb -x %s failed; the store is unchanged",
 			    abs_deb);
 	}
 	/* Appears whole or not at all. */
@@ -569,7 +610,7 @@ static int unpack(struct ac_store *s, const struct ac_pkg *p, const char *deb, c
 		r = -errno;
 		ac_rm_rf(AT_FDCWD, tmp);
 		if (r != -ENOTEMPTY && r != -EEXIST)
-			return fail(err, r, "install %s/%s: %s", s->dir, final, strerror(-r));
+			return ac_fail(err, r, "install %s/%s: %s", s->dir, final, strerror(-r));
 	}
 	return 0;
 }
@@ -594,7 +635,7 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err)
 	snprintf(dl, sizeof(dl), "%s/debs/.download.%ld", s->dir, (long)getpid());
 	ac_rm_rf(AT_FDCWD, dl);
 	if (mkdir(dl, 0755) < 0) {
-		r = fail(err, -errno, "create %s: %s", dl, strerror(errno));
+		r = ac_fail(err, -errno, "create %s: %s", dl, strerror(errno));
 		goto out;
 	}
 	/* apt downloads as its own user when it may write there (sandboxed). */
@@ -635,7 +676,7 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err)
 				s->dir);
 		r = run(argv, dl, NULL, 0, !s->verbose);
 		if (r) {
-			r = fail(err, r < 0 ? r : -EIO,
+			r = ac_fail(err, r < 0 ? r : -EIO,
 				 "apt-get download of %zu amd64 package%s failed (see above); check "
 				 "the apt sources, the store is unchanged",
 				 nget, nget > 1 ? "s" : "");
@@ -652,7 +693,7 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err)
 		snprintf(from, sizeof(from), "%s/%s", dl, deb);
 		snprintf(to, sizeof(to), "%s/debs/%s", s->dir, deb);
 		if (access(from, R_OK) == 0 && rename(from, to) < 0) {
-			r = fail(err, -errno, "keep %s: %s", to, strerror(errno));
+			r = ac_fail(err, -errno, "keep %s: %s", to, strerror(errno));
 			goto out;
 		}
 		if ((r = unpack(s, miss[i], deb, err)))
@@ -906,19 +947,19 @@ static int read_needed(struct planner *pl, const char *source, char ***pending, 
 	int fd = openat(pl->s->fd, source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r;
 
 	if (fd < 0)
-		return fail(pl->err, -errno, "open %s/%s: %s", pl->s->dir, source, strerror(errno));
+		return ac_fail(pl->err, -errno, "open %s/%s: %s", pl->s->dir, source, strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
 		close(fd);
-		return fail(pl->err, -ENOEXEC, "%s/%s is empty", pl->s->dir, source);
+		return ac_fail(pl->err, -ENOEXEC, "%s/%s is empty", pl->s->dir, source);
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
-		return fail(pl->err, -errno, "map %s/%s: %s", pl->s->dir, source, strerror(errno));
+		return ac_fail(pl->err, -errno, "map %s/%s: %s", pl->s->dir, source, strerror(errno));
 	r = ac_elf_inspect(map, (size_t)st.st_size, &info, why, sizeof(why));
 	munmap(map, (size_t)st.st_size);
 	if (r) /* a damaged host build is no host equivalent */
-		return fail(pl->err, r == -ENOEXEC ? -ENOPKG : r, "%s/%s is refused: %s",
+		return ac_fail(pl->err, r == -ENOEXEC ? -ENOPKG : r, "%s/%s is refused: %s",
 			    pl->s->dir, source, r == -ENOEXEC ? why : strerror(-r));
 	for (size_t i = 0; i < info.nneeded && !r; i++) {
 		const char *so = info.needed[i];
@@ -951,7 +992,7 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 	if (!owners)
 		return -ENOMEM;
 	if (!libc && n) {
-		r = fail(err, -ENOPKG, "%s has no libc6 installed: there is no host loader to serve",
+		r = ac_fail(err, -ENOPKG, "%s has no libc6 installed: there is no host loader to serve",
 			 db->root);
 		goto out;
 	}
@@ -976,7 +1017,7 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 			r = resolve_in_pkg(s, pkgdir, "lib64/" AC_HOST_LOADER_SONAME, source,
 					   sizeof(source), NULL);
 		if (r < 0) {
-			r = fail(err, r, "libc6 %s (amd64) in %s has no %s", store_version(libc),
+			r = ac_fail(err, r, "libc6 %s (amd64) in %s has no %s", store_version(libc),
 				 s->dir, AC_HOST_LOADER_SONAME);
 			goto out;
 		}
@@ -988,7 +1029,7 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 		ac_store_pkgdir(owners[i], pkgdir, sizeof(pkgdir));
 		r = resolve_in_pkg(s, pkgdir, listed + 1, source, sizeof(source), NULL);
 		if (r < 0 || !is_elf_file(s, source)) {
-			r = fail(err, -ENOPKG,
+			r = ac_fail(err, -ENOPKG,
 				 "%s has no host equivalent: %s %s (amd64) does not ship %s as a "
 				 "program",
 				 programs[i], owners[i]->name, store_version(owners[i]), listed);
@@ -1016,7 +1057,7 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 			struct ac_pkg *p = soname_owner(db, pending[i]);
 
 			if (!p) {
-				r = fail(err, -ENOPKG,
+				r = ac_fail(err, -ENOPKG,
 					 "%s needs %s, which no package of %s provides for armel; "
 					 "disable the program that needs it",
 					 needers[i], pending[i], db->root);
@@ -1042,7 +1083,7 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 				found = 1;
 			}
 			if (!found) {
-				r = fail(err, -ENOPKG,
+				r = ac_fail(err, -ENOPKG,
 					 "%s needs %s: the root's %s provides it for armel, but %s %s "
 					 "(amd64) has no %s",
 					 needers[i], pending[i], p->name, p->name, store_version(p),

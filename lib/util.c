@@ -304,3 +304,36 @@ int ac_lock_file(int dirfd, const char *name)
 	}
 	return fd;
 }
+
+int ac_strv_add(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], s))
+			return 0;
+	/* Room for 16, then doubled at every power of two: n is the only size
+	 * kept. */
+	if (*n == 0 || (*n >= 16 && !(*n & (*n - 1)))) {
+		nv = realloc(*v, (*n ? *n * 2 : 16) * sizeof(**v));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+	}
+	if (!((*v)[*n] = strdup(s)))
+		return -ENOMEM;
+	++*n;
+	return 1;
+}
+
+void ac_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int ac_cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}

@@ -50,7 +50,6 @@ int ac_state_put(const struct ac_rootstate *rs, const char *file, const char *te
 
 /* The enabled list (sorted, unique; free with ac_strv_free). */
 int ac_enabled_read(const struct ac_rootstate *rs, char ***paths, size_t *n);
-void ac_strv_free(char **v, size_t n);
 
 /*
  * Make paths the enabled set: plan the view (downloading into the store),
@@ -58,7 +57,8 @@ void ac_strv_free(char **v, size_t n);
  * serve the new manifest and read every newly served file once through the
  * mount (so the kernel caches it). On any error before the daemon took the
  * new manifest, nothing on disk changed; if the daemon refuses it, the old
- * manifest is put back. changed receives a one-line summary.
+ * manifest is put back. Programs no longer in the root leave the set (with a
+ * warning).
  */
 int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store *store,
 		  char *const *paths, size_t n, const char *qemu, char *err);

@@ -25,6 +25,9 @@
 
 #define AC_ERR_MAX 1024
 
+/* Format a failure into err (AC_ERR_MAX bytes) and return code. */
+__attribute__((format(printf, 3, 4))) int ac_fail(char *err, int code, const char *fmt, ...);
+
 struct ac_pkg {
 	char *name;        /* Package */
 	char *arch;        /* Architecture: armel or all */
@@ -52,6 +55,10 @@ struct ac_pkg *ac_rootdb_pkg(const struct ac_rootdb *db, const char *name);
  * and /bin); listed (size lsize) receives the path as listed. */
 struct ac_pkg *ac_rootdb_owner(const struct ac_rootdb *db, const char *path, char *listed,
 			       size_t lsize);
+/* Append to *v (count *n, kept unique) the canonical paths of the armel ELF
+ * programs that package p lists in a bin directory (/bin, /sbin, /usr/bin,
+ * /usr/sbin, /usr/games). Returns how many were added, or -errno. */
+int ac_rootdb_programs(const struct ac_rootdb *db, const struct ac_pkg *p, char ***v, size_t *n);
 /* Call fn for every path listed by package p; stops when fn returns nonzero. */
 int ac_rootdb_files(const struct ac_rootdb *db, const struct ac_pkg *p,
 		    int (*fn)(void *ctx, const char *path), void *ctx);

@@ -68,6 +68,13 @@ int ac_rm_rf(int dirfd, const char *path);
 int ac_mount_lookup(const char *mountpoint, char *root, size_t rsize, char *fstype,
 		    size_t tsize);
 
+/* String vectors (char **, count), as the enabled sets are kept. */
+/* Add a copy of s unless it is there already; 1 added, 0 present, -ENOMEM. */
+int ac_strv_add(char ***v, size_t *n, const char *s);
+void ac_strv_free(char **v, size_t n);
+/* qsort comparator for a char * array. */
+int ac_cmp_strp(const void *a, const void *b);
+
 /* 64-bit FNV-1a of a string: names state directories after root paths. */
 unsigned long long ac_fnv1a64(const char *s);
 
