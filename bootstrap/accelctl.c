@@ -30,6 +30,7 @@
 #include "accel/route.h"
 #include "accel/store.h"
 #include "accel/util.h"
+#include "account.h"
 
 struct ctl {
 	const char *root_arg;
@@ -51,6 +52,8 @@ static void usage(FILE *out)
 		"  list                                the enabled programs and their use\n"
 		"  status                              view daemon, mount, binfmt entry, store\n"
 		"  reload                              make the view re-read its manifest\n"
+		"  account [-n N] [-o FILE] -- COMMAND run COMMAND; report which programs ran\n"
+		"                                      emulated or native, and their CPU time\n"
 		"\n"
 		"NAME is a command on the root's PATH (make) or an absolute path inside the\n"
 		"root (/usr/bin/make). Options of enable and disable (after the command):\n"
@@ -572,10 +575,12 @@ int main(int argc, char **argv)
 	if (!c.state_dir)
 		c.state_dir = ACCEL_STATEDIR;
 	if (optind >= argc)
-		ac_die(AC_EXIT_USAGE, "give a command (enable, disable, list, status, reload); see "
+		ac_die(AC_EXIT_USAGE, "give a command (enable, disable, list, status, reload, account); see "
 				      "accelctl --help");
 	if (geteuid() != 0)
 		ac_die(AC_EXIT_USAGE, "must run as root (it changes what a root's view serves)");
+	if (!strcmp(argv[optind], "account"))
+		return accel_account(c.state_dir, argc - optind, argv + optind);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			return commands[i].fn(&c, argc - optind, argv + optind);

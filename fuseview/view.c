@@ -236,7 +236,28 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 	n->mode = (st.st_mode & 0111) ? 0555 : 0444;
 	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
 	    memcmp(magic, "\177ELF", 4)) {
-		n->fd = fd; /* data (perl modules, gconv tables): served as is */
+		const char *base = strrchr(n->source, '/');
+
+		base = base ? base + 1 : n->source;
+		if (strcmp(base, AC_DATA_PATCHED) || !n->size) {
+			n->fd = fd; /* data (perl modules, gconv tables): as is */
+			return 0;
+		}
+		map = mmap(NULL, n->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			r = -errno;
+			snprintf(why, wsize, "cannot map %s: %s", n->source, strerror(-r));
+			goto fail;
+		}
+		r = ac_data_inspect(map, n->size, &info);
+		munmap(map, n->size);
+		if (r) {
+			snprintf(why, wsize, "%s: %s", n->source, strerror(-r));
+			goto fail;
+		}
+		n->npatches = info.npatches;
+		n->patches = info.patches;
+		n->fd = fd;
 		return 0;
 	}
 	if (n->source[0] == '/') {

@@ -194,6 +194,21 @@ static int read_dynamic(Elf *e, struct ac_elf_info *info, char *err, size_t errs
 	return 0;
 }
 
+int ac_data_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *info)
+{
+	int nlib = 0, nusrlib = 0, r;
+
+	memset(info, 0, sizeof(*info));
+	r = plan_prefixes(buf, len, info, &nlib, &nusrlib);
+	if (r) {
+		ac_elf_info_free(info);
+		return r;
+	}
+	if (info->npatches)
+		qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
+	return 0;
+}
+
 int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *info, char *err,
 		   size_t errsize)
 {

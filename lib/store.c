@@ -977,6 +977,90 @@ static int read_needed(struct planner *pl, const char *source, char ***pending, 
 
 static const char *const lib_dirs[] = {AC_HOST_LIB + 1, AC_HOST_USRLIB + 1};
 
+/*
+ * Companions: host libraries that a host process loads without naming them
+ * in DT_NEEDED, so the closure never meets them.
+ *   - perl's XS modules (dlopen'ed through @INC): when a perl is enabled,
+ *     every installed armel package with files under
+ *     /usr/lib/arm-linux-gnueabi/perl* brings its amd64 build's tree.
+ *   - LD_PRELOAD libraries named bare and found through LD_LIBRARY_PATH, as
+ *     fakeroot does (LD_LIBRARY_PATH=/usr/lib/arm-linux-gnueabi/libfakeroot,
+ *     LD_PRELOAD=libfakeroot-sysv.so): the host loader skips the armel file
+ *     (wrong ELF class) and goes on to its default directories, where the
+ *     view serves the host build of the same package under the same name.
+ *     A host process under fakeroot then talks to the same faked daemon (the
+ *     SysV message layout is packed and identical on armel and amd64).
+ */
+struct companion_scan {
+	const char *prefix;
+	int found;
+};
+
+static int has_prefix(void *ctx, const char *path)
+{
+	struct companion_scan *c = ctx;
+
+	c->found = !strncmp(path, c->prefix, strlen(c->prefix));
+	return c->found;
+}
+
+static int package_has(const struct ac_rootdb *db, const struct ac_pkg *p, const char *prefix)
+{
+	struct companion_scan c = {.prefix = prefix};
+
+	ac_rootdb_files(db, p, has_prefix, &c);
+	return c.found;
+}
+
+#define PRELOAD_DIR "/usr/lib/arm-linux-gnueabi/libfakeroot/"
+
+static int want_companions(struct ac_rootdb *db, struct ac_pkg **owners, size_t n,
+			   struct ac_pkg ***comp, size_t *ncomp)
+{
+	int perl = 0;
+
+	for (size_t i = 0; i < n; i++)
+		perl |= !strcmp(owners[i]->name, "perl-base") || !strcmp(owners[i]->name, "perl");
+	*comp = calloc(db->npkgs + 1, sizeof(**comp));
+	if (!*comp)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->npkgs; i++) {
+		struct ac_pkg *p = &db->pkgs[i];
+
+		if (strcmp(p->arch, "armel"))
+			continue;
+		if ((perl && package_has(db, p, "/usr/lib/arm-linux-gnueabi/perl")) ||
+		    package_has(db, p, PRELOAD_DIR)) {
+			p->wanted = 1;
+			(*comp)[(*ncomp)++] = p;
+		}
+	}
+	return 0;
+}
+
+/* The preload libraries of a companion, also at the loader's default
+ * directory (.accel/usr-lib-x/NAME). */
+static int serve_preloads(struct planner *pl, struct ac_pkg *p)
+{
+	char pkgdir[1024], rel[AC_PATH_MAX], source[AC_PATH_MAX], view[AC_PATH_MAX];
+	const char *names[] = {"libfakeroot-sysv.so", "libfakeroot-tcp.so", "libfakeroot-0.so"};
+	int r;
+
+	if (!package_has(pl->db, p, PRELOAD_DIR))
+		return 0;
+	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/libfakeroot/%s", AC_HOST_USRLIB + 1, names[i]);
+		if (resolve_in_pkg(pl->s, pkgdir, rel, source, sizeof(source), NULL) < 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", AC_HOST_USRLIB + 1, names[i]);
+		ac_view_alias(rel, view, sizeof(view));
+		if ((r = serve(pl, view, source)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *programs, size_t n,
 		  struct ac_plan *plan, char *err)
 {
@@ -1039,6 +1123,20 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 		    (r = push(&plan->programs, &plan->nprograms, &progcap, programs[i])))
 			goto out;
 		if ((r = add_tree(&pl, owners[i])))
+			goto out;
+	}
+	if (n) {
+		struct ac_pkg **comp = NULL;
+		size_t ncomp = 0;
+
+		r = want_companions(db, owners, n, &comp, &ncomp);
+		if (!r && ncomp)
+			r = ac_store_fetch(s, db, err);
+		for (size_t i = 0; !r && i < ncomp; i++)
+			if (!(r = add_tree(&pl, comp[i])))
+				r = serve_preloads(&pl, comp[i]);
+		free(comp);
+		if (r)
 			goto out;
 	}
 

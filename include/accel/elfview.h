@@ -76,6 +76,14 @@ struct ac_elf_info {
 int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *info, char *err,
 		   size_t errsize);
 void ac_elf_info_free(struct ac_elf_info *info);
+/*
+ * A data file that names host paths in binary form and is read by host code
+ * (glibc's gconv-modules.cache holds the module directory): the same prefix
+ * patches as an ELF file, nothing else. 0 or -errno.
+ */
+int ac_data_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *info);
+/* Data files that get ac_data_inspect() (by name). */
+#define AC_DATA_PATCHED "gconv-modules.cache"
 
 /* Lay the patches over buf, which holds the file's bytes [off, off+len). */
 void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,

@@ -168,3 +168,26 @@ Test(elfview, multiarch_paths_map_to_same_length_aliases)
 	cr_assert_eq(strlen(AC_VIEW_USRLIB), strlen(AC_HOST_USRLIB));
 	cr_assert_eq(strlen(AC_VIEW_LIB), strlen(AC_HOST_LIB));
 }
+
+Test(elfview, gconv_cache_names_the_view)
+{
+	/* glibc's gconv-modules.cache holds the module directory: host iconv
+	 * in a root must load its modules from the view. */
+	const char *cache = "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache";
+	struct ac_elf_info in;
+	size_t len;
+	unsigned char *buf, *out;
+
+	if (access(cache, R_OK))
+		cr_skip_test("no %s on this host", cache);
+	buf = slurp(cache, &len, 0);
+	cr_assert(has(buf, len, AC_HOST_USRLIB "/gconv/"));
+	cr_assert_eq(ac_data_inspect(buf, len, &in), 0);
+	cr_assert_geq(in.npatches, 1);
+	out = patched(buf, len, &in);
+	cr_assert(has(out, len, AC_VIEW_USRLIB "/gconv/"));
+	cr_assert_null(memmem(out, len, AC_HOST_USRLIB, strlen(AC_HOST_USRLIB)));
+	ac_elf_info_free(&in);
+	free(out);
+	free(buf);
+}

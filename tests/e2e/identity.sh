@@ -1,0 +1,91 @@
+#!/bin/bash
+# End-to-end: what a build can observe is the same whether its programs run
+# emulated or natively. Two fresh copies of the real armel buildd root, one
+# set up with accel (default set, plus iconv for gconv), run the same probe
+# script as an unprivileged user; every line must match, except
+# /proc/self/exe, which must name the view's file for a native process and
+# the root's file for an emulated one.
+set -euo pipefail
+unset MAKELEVEL MAKEFLAGS MFLAGS
+: "${ACCEL_BOOTSTRAP:?run through make check-e2e}"
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "SKIP identity: needs root"; exit 77; }
+id="accel-id-$$"
+emu=/var/tmp/$id-emu acc=/var/tmp/$id-acc state=/tmp/$id-state
+fails=0 checks=0
+cleanup() {
+	local rc=$?
+	set +e
+	"$ACCEL_BOOTSTRAP" --teardown --binfmt-name "$id" --state-dir "$state" "$acc" >/dev/null 2>&1
+	bash "$SRCDIR/scripts/buildd-root.sh" destroy "$emu"
+	bash "$SRCDIR/scripts/buildd-root.sh" destroy "$acc"
+	rm -rf "$state"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+check() {
+	checks=$((checks + 1))
+	if [ "$2" == "$3" ]; then echo "ok $checks - $1"; else
+		echo "not ok $checks - $1: expected [$2], got [$3]"
+		fails=$((fails + 1))
+	fi
+}
+
+bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
+bash "$SRCDIR/scripts/buildd-root.sh" new "$emu"
+cp -a "$emu" "$acc"
+for r in "$emu" "$acc"; do
+	bash "$SRCDIR/scripts/buildd-root.sh" mount "$r"
+	chroot "$r" useradd -m -u 2000 builder
+	mkdir -p "$r/build"
+	chroot "$r" chown builder:builder /build
+	cat > "$r/build/probe.sh" <<'PROBE'
+set -e
+cd /build
+echo "uname -m: $(uname -m)"
+echo "dpkg arch: $(dpkg --print-architecture)"
+echo "dpkg-architecture: $(dpkg-architecture -qDEB_HOST_ARCH) $(dpkg-architecture -qDEB_HOST_GNU_TYPE) $(dpkg-architecture -qDEB_BUILD_ARCH)"
+echo "config.guess: $(/usr/share/misc/config.guess)"
+echo "perl XS: $(perl -MPOSIX -MData::Dumper -MList::Util=sum -e '$Data::Dumper::Indent = 0; print Dumper([POSIX::floor(2.5), sum(1, 2)])')"
+echo "perl Encode: $(perl -MEncode -e 'print unpack("H*", encode("iso-8859-1", "\x{e9}")), " ", Encode::is_utf8(decode("utf-8", "\xc3\xa9")) ? 1 : 0')"
+echo "perl debhelper: $(perl -MDebian::Debhelper::Dh_Lib -e 'print "loaded"' 2>&1)"
+echo "sort C.UTF-8: $(printf 'b\n\303\244\na\nB\n' | LC_ALL=C.UTF-8 sort | tr '\n' ' ')"
+echo "sed multibyte: $(printf '\303\251x\n' | LC_ALL=C.UTF-8 sed 's/^./Y/')"
+echo "wc -m: $(printf '\303\251\303\251' | LC_ALL=C.UTF-8 wc -m)"
+echo "iconv/gconv: $(printf '\303\251' | iconv -f UTF-8 -t ISO-8859-1 | od -An -tx1) $(printf 'A' | iconv -f UTF-8 -t EBCDIC-US | od -An -tx1)"
+echo "NSS: $(id -un) $(id -gn) $(stat -c %U:%G /build) $(ls -ld /build | awk '{print $3":"$4}')"
+rm -rf fr && mkdir fr && cd fr
+echo "fakeroot: $(fakeroot sh -c 'touch f; chown 123:456 f; mknod n c 1 3; mkdir d; chown 0:0 d; tar -cf t.tar f n d; tar -tvf t.tar --numeric-owner | awk "{print \$1, \$2}" | tr "\n" " "; ls -ln f | cut -d" " -f3,4; id -u')"
+echo "fakeroot dpkg-deb: $(mkdir -p p/DEBIAN p/usr/x && printf 'Package: p\nVersion: 1\nArchitecture: all\nMaintainer: m <m@x>\nDescription: d\n' > p/DEBIAN/control && fakeroot sh -c 'chown -R 7:8 p/usr/x && dpkg-deb -Zgzip --build p p.deb >/dev/null && dpkg-deb -c p.deb' | awk '{print $2, $6}' | tr '\n' ' ')"
+PROBE
+done
+echo "setting up accel in $acc"
+"$ACCEL_BOOTSTRAP" --binfmt-name "$id" --state-dir "$state" --dispatcher "$ACCEL_DISPATCH" \
+	--fuseview "$ACCEL_FUSEVIEW" "$acc" > /tmp/$id.bootstrap.log 2>&1 ||
+	{ cat /tmp/$id.bootstrap.log; exit 1; }
+rm -f /tmp/$id.bootstrap.log
+"$ACCEL_CTL" --state-dir "$state" enable iconv
+
+probe() {
+	chroot --userspec=builder:builder "$1" env -i HOME=/home/builder PATH=/usr/bin:/bin \
+		LC_ALL=C.UTF-8 sh /build/probe.sh 2>&1
+}
+probe "$emu" > /tmp/$id.emu
+probe "$acc" > /tmp/$id.acc
+while IFS= read -r line; do
+	key=${line%%:*}
+	check "$key" "$line" "$(grep -F -m1 "$key:" /tmp/$id.acc || echo "(missing)")"
+done < /tmp/$id.emu
+check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
+cat /tmp/$id.emu
+rm -f /tmp/$id.emu /tmp/$id.acc
+
+# Which side ran natively: /proc/self/exe names the host file in the view.
+inr() { chroot --userspec=builder:builder "$1" env -i PATH=/usr/bin:/bin "${@:2}"; }
+check "emulated sh's exe is the root's" "/usr/bin/dash" "$(inr "$emu" sh -c 'readlink /proc/$$/exe')"
+check "native sh's exe is the view's" "/lib-x86/usr/bin/dash" "$(inr "$acc" sh -c 'readlink /proc/$$/exe')"
+check "native perl's \$^X is the view's" "/lib-x86/usr/bin/perl" "$(inr "$acc" perl -e 'print $^X')"
+
+if [ $fails -gt 0 ]; then echo "identity: $fails of $checks checks failed"; exit 1; fi
+echo "identity: all $checks checks passed"
