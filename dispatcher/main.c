@@ -223,6 +223,19 @@ __attribute__((noreturn)) static void run_qemu(struct dispatch *d)
 		d->qemu_argv[3] = NULL;
 		qargv = d->qemu_argv;
 	}
+	/* The view's qemu under the name the kernel gave this task (the armel
+	 * program's, or the script's): an exec by fd names the task after the
+	 * file, so ps, /proc/PID/comm and taskstats see "sed", as under
+	 * Debian's entry, and not "qemu-arm-static". */
+	{
+		char path[sizeof(AC_VIEW_QEMU_AS) + 17] = AC_VIEW_QEMU_AS "/";
+		char *p = path + sizeof(AC_VIEW_QEMU_AS);
+
+		if (ac_get_comm(p) == 0 && p[0] && !(p[0] == '.' && (!p[1] || p[1] == '.'))) {
+			p[15] = '\0';
+			try_qemu_path(d, qargv, path);
+		}
+	}
 	try_qemu_path(d, qargv, AC_VIEW_QEMU);
 	try_qemu_path(d, qargv, AC_DEBIAN_QEMU);
 	try_qemu_carried(d, qargv);

@@ -543,6 +543,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 {
 	struct builder b = {0};
 	struct snapshot *s;
+	struct node *qemu = NULL;
 	size_t nfiles = 0, w = 0;
 	int err = 0;
 
@@ -592,8 +593,12 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			break;
 		if ((err = builder_add(&b, dir->ino, n)))
 			break;
+		if (!strcmp(e[i].view, ".accel/qemu-arm-static"))
+			qemu = n;
 		nfiles++;
 	}
+	if (!err && qemu && !dir_node(v, &b, VIEW_QEMU_AS, &err) && !err)
+		err = -ENOMEM;
 	if (err) {
 		free(b.ents);
 		return err;
@@ -620,6 +625,10 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 	s->n = w;
 	s->ents = b.ents;
 	s->nfiles = nfiles;
+	if (qemu) {
+		s->qemu = qemu;
+		s->as_ino = index_find(VIEW_QEMU_AS, NULL)->ino;
+	}
 	*out = s;
 	return 0;
 }
@@ -660,6 +669,8 @@ struct node *view_lookup(struct view *v, uint64_t parent, const char *name)
 	pthread_mutex_lock(&v->lock);
 	d = snap_find(v->snap, parent, name);
 	n = d ? d->node : NULL;
+	if (!n && v->snap && v->snap->qemu && parent == v->snap->as_ino && component_ok(name, strlen(name)))
+		n = v->snap->qemu;
 	pthread_mutex_unlock(&v->lock);
 	return n;
 }

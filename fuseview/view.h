@@ -64,7 +64,20 @@ struct snapshot {
 	size_t n;
 	struct dirent_ref *ents; /* sorted by (parent, name) */
 	size_t nfiles;
+	/* .accel/as: every name in it is qemu (VIEW_QEMU_AS) */
+	uint64_t as_ino;
+	struct node *qemu;
 };
+
+/*
+ * .accel/as/NAME is qemu-arm-static under any NAME (the same inode, as a hard
+ * link). The dispatcher runs qemu for an armel program as
+ * /lib-x86/.accel/as/<the program's name>: an exec by file descriptor names
+ * the task after the file's dentry, so the emulated `sed` is "sed" in ps,
+ * /proc/PID/comm and taskstats, as under Debian's own entry, and not
+ * "qemu-arm-static".
+ */
+#define VIEW_QEMU_AS ".accel/as"
 
 struct manifest_entry {
 	char *view;              /* relative view path */

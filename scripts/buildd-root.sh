@@ -6,9 +6,9 @@
 #                                    missing or stale; print its path
 #   buildd-root.sh new DIR [PKG...]  a fresh copy of the cached root at DIR
 #                                    (creates the cache first when needed)
-#   buildd-root.sh mount DIR      mount /proc, /dev and /dev/pts in DIR
-#   buildd-root.sh umount DIR     unmount everything mounted under DIR
-#   buildd-root.sh destroy DIR    unmount everything under DIR, then remove it
+#   buildd-root.sh mount DIR         mount /proc, /dev and /dev/pts in DIR
+#   buildd-root.sh umount DIR        unmount everything mounted under DIR
+#   buildd-root.sh destroy DIR       unmount everything under DIR, then remove it
 #
 # The root is `debootstrap --variant=buildd bookworm` for armel plus
 # build-essential, fakeroot and debhelper, with deb-src indexes so that
@@ -37,7 +37,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() { echo "buildd-root: $*" >&2; exit 1; }
 usage() {
-	sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 

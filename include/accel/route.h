@@ -19,6 +19,9 @@
 #define AC_RESERVED_DIR "/.accel"
 /* qemu-arm-static inside a bootstrapped root (bind mount or view). */
 #define AC_VIEW_QEMU AC_VIEW_DIR AC_RESERVED_DIR "/qemu-arm-static"
+/* The same qemu under any name: AC_VIEW_QEMU_AS "/<comm>" (accel-fuseview's
+ * .accel/as). Exec'd by fd, the task keeps the armel program's name. */
+#define AC_VIEW_QEMU_AS AC_VIEW_DIR AC_RESERVED_DIR "/as"
 /* qemu-arm-static where Debian installs it (the host, or a root with a copy). */
 #define AC_DEBIAN_QEMU "/usr/bin/qemu-arm-static"
 /*

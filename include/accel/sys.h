@@ -93,6 +93,12 @@ static inline long ac_memfd_create(const char *name, unsigned int flags)
 	return AC_SC(SYS_memfd_create, name, flags, 0, 0, 0, 0);
 }
 
+/* The task's comm (16 bytes, NUL-terminated): prctl(PR_GET_NAME). */
+static inline long ac_get_comm(char buf[16])
+{
+	return AC_SC(SYS_prctl, 16 /* PR_GET_NAME */, buf, 0, 0, 0, 0);
+}
+
 __attribute__((noreturn)) static inline void ac_exit(int code)
 {
 	for (;;)
@@ -155,6 +161,11 @@ static inline long ac_execveat(int dirfd, const char *path, char *const argv[],
 static inline long ac_memfd_create(const char *name, unsigned int flags)
 {
 	AC_RET(syscall(SYS_memfd_create, name, flags));
+}
+
+static inline long ac_get_comm(char buf[16])
+{
+	AC_RET(syscall(SYS_prctl, 16 /* PR_GET_NAME */, buf, 0, 0, 0));
 }
 
 __attribute__((noreturn)) static inline void ac_exit(int code)

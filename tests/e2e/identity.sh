@@ -56,7 +56,7 @@ echo "wc -m: $(printf '\303\251\303\251' | LC_ALL=C.UTF-8 wc -m)"
 echo "iconv/gconv: $(printf '\303\251' | iconv -f UTF-8 -t ISO-8859-1 | od -An -tx1) $(printf 'A' | iconv -f UTF-8 -t EBCDIC-US | od -An -tx1)"
 echo "NSS: $(id -un) $(id -gn) $(stat -c %U:%G /build) $(ls -ld /build | awk '{print $3":"$4}')"
 rm -rf fr && mkdir fr && cd fr
-echo "fakeroot: $(fakeroot sh -c 'touch f; chown 123:456 f; mknod n c 1 3; mkdir d; chown 0:0 d; tar -cf t.tar f n d; tar -tvf t.tar --numeric-owner | awk "{print \$1, \$2}" | tr "\n" " "; ls -ln f | cut -d" " -f3,4; id -u')"
+echo "fakeroot: $(fakeroot sh -c 'touch f; chown 123:456 f; mknod n c 1 3; mkdir d; chown 0:0 d; tar -cf t.tar f n d; tar -tvf t.tar --numeric-owner | awk "{print \$1, \$2}"; ls -ln f | cut -d" " -f3,4; id -u' | tr '\n' ' ')"
 echo "fakeroot dpkg-deb: $(mkdir -p p/DEBIAN p/usr/x && printf 'Package: p\nVersion: 1\nArchitecture: all\nMaintainer: m <m@x>\nDescription: d\n' > p/DEBIAN/control && fakeroot sh -c 'chown -R 7:8 p/usr/x && dpkg-deb -Zgzip --build p p.deb >/dev/null && dpkg-deb -c p.deb' | awk '{print $2, $6}' | tr '\n' ' ')"
 PROBE
 done
@@ -83,8 +83,10 @@ rm -f /tmp/$id.emu /tmp/$id.acc
 
 # Which side ran natively: /proc/self/exe names the host file in the view.
 inr() { chroot --userspec=builder:builder "$1" env -i PATH=/usr/bin:/bin "${@:2}"; }
-check "emulated sh's exe is the root's" "/usr/bin/dash" "$(inr "$emu" sh -c 'readlink /proc/$$/exe')"
-check "native sh's exe is the view's" "/lib-x86/usr/bin/dash" "$(inr "$acc" sh -c 'readlink /proc/$$/exe')"
+check "an emulated program's /proc/self/exe is the root's file" "/usr/bin/readlink" \
+	"$(inr "$emu" readlink /proc/self/exe)"
+check "a native program's /proc/self/exe is the view's file" "/lib-x86/usr/bin/readlink" \
+	"$(inr "$acc" readlink /proc/self/exe)"
 check "native perl's \$^X is the view's" "/lib-x86/usr/bin/perl" "$(inr "$acc" perl -e 'print $^X')"
 
 if [ $fails -gt 0 ]; then echo "identity: $fails of $checks checks failed"; exit 1; fi
