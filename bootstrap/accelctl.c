@@ -95,49 +95,42 @@ static int exit_code(int r)
 	}
 }
 
+struct only_root {
+	int n;
+	char found[PATH_MAX];
+};
+
+static int only_root(void *ctx, const char *root, const char *dir)
+{
+	struct only_root *o = ctx;
+
+	(void)dir;
+	if (o->n++)
+		ac_die(AC_EXIT_USAGE, "several roots are set up (%s, %s, ...); pass --root ROOT",
+		       o->found, root);
+	snprintf(o->found, sizeof(o->found), "%s", root);
+	return 0;
+}
+
 /* The root: --root, or the only one set up. */
 static void find_root(struct ctl *c)
 {
-	char err[AC_ERR_MAX], path[PATH_MAX], found[PATH_MAX] = "", buf[PATH_MAX];
-	DIR *d;
-	struct dirent *de;
-	int n = 0, r;
+	char err[AC_ERR_MAX];
+	int r;
 
 	if (c->root_arg) {
 		if (!realpath(c->root_arg, c->root))
 			ac_die_errno(AC_EXIT_USAGE, errno, "ROOT %s", c->root_arg);
 	} else {
-		snprintf(path, sizeof(path), "%s/roots", c->state_dir);
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			long len;
-			int fd;
+		struct only_root o = {0};
 
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/roots/%s/root", c->state_dir, de->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			len = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			if (len <= 1)
-				continue;
-			buf[len - 1] = '\0';
-			if (n++)
-				ac_die(AC_EXIT_USAGE,
-				       "several roots are set up (%s, %s, ...); pass --root ROOT", found,
-				       buf);
-			snprintf(found, sizeof(found), "%s", buf);
-		}
-		if (d)
-			closedir(d);
-		if (!n)
+		ac_roots_each(c->state_dir, only_root, &o);
+		if (!o.n)
 			ac_die(AC_EXIT_USAGE,
 			       "no root is set up in %s; run accel-bootstrap ROOT first, or pass "
 			       "--root/--state-dir",
 			       c->state_dir);
-		snprintf(c->root, sizeof(c->root), "%s", found);
+		snprintf(c->root, sizeof(c->root), "%s", o.found);
 	}
 	r = ac_rootstate_open(&c->rs, c->state_dir, c->root, err);
 	if (r)

@@ -19,10 +19,10 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "accel/account.h"
+#include "accel/rootstate.h"
 #include "accel/route.h"
 #include "accel/util.h"
 #include "account.h"
@@ -258,53 +259,42 @@ static void rule_binfmt_qemu(struct ac_account *a)
 		fclose(f);
 }
 
-/* Every root set up in state_dir: its view is native, its qemu emulated. */
-static void rule_roots(struct ac_account *a, const char *state_dir, int *nviews)
+struct root_rules {
+	struct ac_account *a;
+	int nviews;
+};
+
+/* A set-up root: its view is native, its qemu emulated. */
+static int rule_root(void *ctx, const char *root, const char *dir)
 {
-	char path[PATH_MAX + 64], root[PATH_MAX];
-	DIR *d;
-	struct dirent *de;
+	struct root_rules *rr = ctx;
+	char path[PATH_MAX + 64];
+	struct statfs sf;
+	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/roots", state_dir);
-	d = opendir(path);
-	while (d && (de = readdir(d))) {
-		struct statfs sf;
-		struct stat st;
-		ssize_t len;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/roots/%s/root", state_dir, de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		len = read(fd, root, sizeof(root) - 1);
-		close(fd);
-		if (len <= 1)
-			continue;
-		root[len - 1] = '\0';
-		snprintf(path, sizeof(path), "%s/roots/%s/qemu-arm-static", state_dir, de->d_name);
-		rule_file(a, path, AC_RUN_EMULATED);
-		snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_DIR);
-		if (statfs(path, &sf) || sf.f_type != FUSE_MAGIC || stat(path, &st))
-			continue;
-		snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_QEMU);
-		rule_file(a, path, AC_RUN_EMULATED);
-		ac_account_rule(a, st.st_dev, 0, AC_RUN_NATIVE);
-		++*nviews;
-	}
-	if (d)
-		closedir(d);
+	snprintf(path, sizeof(path), "%s/qemu-arm-static", dir);
+	rule_file(rr->a, path, AC_RUN_EMULATED);
+	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_DIR);
+	if (statfs(path, &sf) || sf.f_type != FUSE_MAGIC || stat(path, &st))
+		return 0;
+	/* the view's qemu (also its .accel/as/NAME: the same inode) */
+	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_QEMU);
+	rule_file(rr->a, path, AC_RUN_EMULATED);
+	ac_account_rule(rr->a, st.st_dev, 0, AC_RUN_NATIVE);
+	rr->nviews++;
+	return 0;
 }
 
-static void rules(struct ac_account *a, const char *state_dir, int *nviews)
+/* How each executable counts; returns how many views were found. */
+static int rules(struct ac_account *a, const char *state_dir)
 {
+	struct root_rules rr = {.a = a};
 	struct stat st;
 	int fd;
 
 	rule_file(a, AC_DEBIAN_QEMU, AC_RUN_EMULATED);
 	rule_binfmt_qemu(a);
-	rule_roots(a, state_dir, nviews);
+	ac_roots_each(state_dir, rule_root, &rr);
 	/* The dispatcher's carried qemu runs from a memfd: every memfd lives
 	 * on the kernel's one internal shmem mount. */
 	fd = memfd_create("accel-account", MFD_CLOEXEC);
@@ -312,6 +302,7 @@ static void rules(struct ac_account *a, const char *state_dir, int *nviews)
 		ac_account_rule(a, st.st_dev, 0, AC_RUN_EMULATED);
 	if (fd >= 0)
 		close(fd);
+	return rr.nviews;
 }
 
 /* --------------------------------------------------------------- report */
@@ -327,13 +318,15 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 	}
 	fprintf(out, "accelctl account: %llu processes, %.1f s CPU:",
 		(unsigned long long)runs, (double)all / 1e6);
-	for (int k = AC_RUN_EMULATED; k <= AC_RUN_NATIVE + 1; k++) {
-		int kind = k % AC_RUN_KINDS;
+	static const int order[] = {AC_RUN_EMULATED, AC_RUN_NATIVE, AC_RUN_OTHER};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		int kind = order[i];
 
 		fprintf(out, " %s %.1f s (%.1f%%, %llu runs)%s", ac_run_kind_name[kind],
 			(double)a->cpu_us[kind] / 1e6,
 			all ? 100.0 * (double)a->cpu_us[kind] / (double)all : 0.0,
-			(unsigned long long)a->runs[kind], kind == AC_RUN_OTHER ? "\n" : ",");
+			(unsigned long long)a->runs[kind], i + 1 < sizeof(order) / sizeof(order[0]) ? "," : "\n");
 	}
 	if (!nviews)
 		fprintf(out, "accelctl account: no set-up root's view is mounted; nothing can "
@@ -439,7 +432,7 @@ int accel_account(const char *state_dir, int argc, char **argv)
 	if ((r = collector_start(&c)) < 0)
 		ac_die_errno(AC_EXIT_FAILURE, -r,
 			     "cannot listen to the kernel's taskstats (CONFIG_TASKSTATS, root)");
-	rules(&c.acct, state_dir, &nviews);
+	nviews = rules(&c.acct, state_dir);
 	if (pthread_create(&th, NULL, reader, &c))
 		ac_die(AC_EXIT_FAILURE, "cannot start the taskstats reader thread");
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

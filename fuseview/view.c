@@ -210,7 +210,7 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 	struct stat st;
 	struct ac_elf_info info;
 	void *map;
-	int fd, r;
+	int fd, r, elf;
 
 	fd = open_source(v, n->source);
 	if (fd < 0) {
@@ -234,8 +234,9 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 	n->mtime_ns = (uint64_t)st.st_mtim.tv_nsec;
 	/* Never setuid, setgid or writable: programs 0555, data 0444. */
 	n->mode = (st.st_mode & 0111) ? 0555 : 0444;
-	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
-	    memcmp(magic, "\177ELF", 4)) {
+	elf = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	      !memcmp(magic, "\177ELF", 4);
+	if (!elf) {
 		const char *base = strrchr(n->source, '/');
 
 		base = base ? base + 1 : n->source;
@@ -243,24 +244,7 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 			n->fd = fd; /* data (perl modules, gconv tables): as is */
 			return 0;
 		}
-		map = mmap(NULL, n->size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			r = -errno;
-			snprintf(why, wsize, "cannot map %s: %s", n->source, strerror(-r));
-			goto fail;
-		}
-		r = ac_data_inspect(map, n->size, &info);
-		munmap(map, n->size);
-		if (r) {
-			snprintf(why, wsize, "%s: %s", n->source, strerror(-r));
-			goto fail;
-		}
-		n->npatches = info.npatches;
-		n->patches = info.patches;
-		n->fd = fd;
-		return 0;
-	}
-	if (n->source[0] == '/') {
+	} else if (n->source[0] == '/') {
 		/* accel's own qemu: a static host program, served unchanged. */
 		unsigned char hdr[64];
 
@@ -273,19 +257,21 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 		n->fd = fd;
 		return 0;
 	}
-	/* A private writable mapping: libelf may touch its image, the file
-	 * never changes. */
+	/* The patch plan of an ELF file, or of a data file naming host paths
+	 * (AC_DATA_PATCHED). A private writable mapping: libelf may touch its
+	 * image, the file never changes. */
 	map = mmap(NULL, n->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		r = -errno;
 		snprintf(why, wsize, "cannot map %s: %s", n->source, strerror(-r));
 		goto fail;
 	}
-	r = ac_elf_inspect(map, n->size, &info, why, wsize);
+	r = elf ? ac_elf_inspect(map, n->size, &info, why, wsize)
+		: ac_data_inspect(map, n->size, &info);
 	munmap(map, n->size);
 	if (r) {
 		if (r != -ENOEXEC)
-			snprintf(why, wsize, "%s", strerror(-r));
+			snprintf(why, wsize, "%s: %s", n->source, strerror(-r));
 		goto fail;
 	}
 	n->npatches = info.npatches;
@@ -543,7 +529,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 {
 	struct builder b = {0};
 	struct snapshot *s;
-	struct node *qemu = NULL;
+	struct node *qemu = NULL, *as = NULL;
 	size_t nfiles = 0, w = 0;
 	int err = 0;
 
@@ -597,7 +583,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			qemu = n;
 		nfiles++;
 	}
-	if (!err && qemu && !dir_node(v, &b, VIEW_QEMU_AS, &err) && !err)
+	if (!err && qemu && !(as = dir_node(v, &b, VIEW_QEMU_AS, &err)) && !err)
 		err = -ENOMEM;
 	if (err) {
 		free(b.ents);
@@ -627,7 +613,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 	s->nfiles = nfiles;
 	if (qemu) {
 		s->qemu = qemu;
-		s->as_ino = index_find(VIEW_QEMU_AS, NULL)->ino;
+		s->as_ino = as->ino;
 	}
 	*out = s;
 	return 0;
@@ -669,7 +655,9 @@ struct node *view_lookup(struct view *v, uint64_t parent, const char *name)
 	pthread_mutex_lock(&v->lock);
 	d = snap_find(v->snap, parent, name);
 	n = d ? d->node : NULL;
-	if (!n && v->snap && v->snap->qemu && parent == v->snap->as_ino && component_ok(name, strlen(name)))
+	/* .accel/as/NAME: qemu under any name (VIEW_QEMU_AS) */
+	if (!n && v->snap && v->snap->qemu && parent == v->snap->as_ino &&
+	    component_ok(name, strlen(name)))
 		n = v->snap->qemu;
 	pthread_mutex_unlock(&v->lock);
 	return n;

@@ -3,6 +3,8 @@
  * account.c - per-program totals of a command's process tree from taskstats
  * records (accel/account.h).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +64,11 @@ static int classify(const struct ac_account *a, const struct ac_task *t)
 	return kind;
 }
 
-/* Thread-group leaders, by pid then exit order. */
-static const struct ac_task *sort_base;
-
-static int cmp_leader(const void *x, const void *y)
+/* Thread-group leaders (indexes into the records), by pid then exit order. */
+static int cmp_leader(const void *x, const void *y, void *base)
 {
-	const struct ac_task *p = &sort_base[*(const size_t *)x];
-	const struct ac_task *q = &sort_base[*(const size_t *)y];
+	const struct ac_task *t = base;
+	const struct ac_task *p = &t[*(const size_t *)x], *q = &t[*(const size_t *)y];
 
 	if (p->pid != q->pid)
 		return p->pid < q->pid ? -1 : 1;
@@ -154,8 +154,7 @@ int ac_account_finish(struct ac_account *a, uint32_t top)
 	for (size_t i = 0; i < a->n; i++)
 		if (a->t[i].pid == a->t[i].tgid)
 			lead[nlead++] = i;
-	sort_base = a->t;
-	qsort(lead, nlead, sizeof(*lead), cmp_leader);
+	qsort_r(lead, nlead, sizeof(*lead), cmp_leader, a->t);
 
 	/* Membership: walk up to a decided ancestor, then decide the chain.
 	 * Parents exit after their children, so the walk always ends. */

@@ -4,7 +4,9 @@
 
 #include "accel/rootstate.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +46,38 @@ int ac_rootstate_open(struct ac_rootstate *rs, const char *state_dir, const char
 	if (rs->lockfd < 0)
 		return ac_fail(err, rs->lockfd, "lock %s/lock: %s", state_dir, strerror(-rs->lockfd));
 	return 0;
+}
+
+int ac_roots_each(const char *state_dir,
+		  int (*fn)(void *ctx, const char *root, const char *dir), void *ctx)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], root[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/roots", state_dir);
+	if (!(d = opendir(dir)))
+		return 0;
+	while (!r && (de = readdir(d))) {
+		ssize_t len;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/roots/%s", state_dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/root", dir);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, root, sizeof(root) - 1);
+		close(fd);
+		if (len <= 1)
+			continue;
+		root[len - 1] = '\0'; /* the newline */
+		r = fn(ctx, root, dir);
+	}
+	closedir(d);
+	return r;
 }
 
 void ac_rootstate_close(struct ac_rootstate *rs)

@@ -991,63 +991,32 @@ static const char *const lib_dirs[] = {AC_HOST_LIB + 1, AC_HOST_USRLIB + 1};
  *     A host process under fakeroot then talks to the same faked daemon (the
  *     SysV message layout is packed and identical on armel and amd64).
  */
-struct companion_scan {
-	const char *prefix;
-	int found;
-};
-
-static int has_prefix(void *ctx, const char *path)
-{
-	struct companion_scan *c = ctx;
-
-	c->found = !strncmp(path, c->prefix, strlen(c->prefix));
-	return c->found;
-}
-
-static int package_has(const struct ac_rootdb *db, const struct ac_pkg *p, const char *prefix)
-{
-	struct companion_scan c = {.prefix = prefix};
-
-	ac_rootdb_files(db, p, has_prefix, &c);
-	return c.found;
-}
-
+#define PERL_DIR "/usr/lib/arm-linux-gnueabi/perl"
 #define PRELOAD_DIR "/usr/lib/arm-linux-gnueabi/libfakeroot/"
 
-static int want_companions(struct ac_rootdb *db, struct ac_pkg **owners, size_t n,
-			   struct ac_pkg ***comp, size_t *ncomp)
+enum { COMP_PERL = 1, COMP_PRELOAD = 2 };
+
+/* Which companion kinds a package's file list shows (one read of it). */
+static int scan_companion(void *ctx, const char *path)
 {
-	int perl = 0;
+	int *kinds = ctx;
 
-	for (size_t i = 0; i < n; i++)
-		perl |= !strcmp(owners[i]->name, "perl-base") || !strcmp(owners[i]->name, "perl");
-	*comp = calloc(db->npkgs + 1, sizeof(**comp));
-	if (!*comp)
-		return -ENOMEM;
-	for (size_t i = 0; i < db->npkgs; i++) {
-		struct ac_pkg *p = &db->pkgs[i];
-
-		if (strcmp(p->arch, "armel"))
-			continue;
-		if ((perl && package_has(db, p, "/usr/lib/arm-linux-gnueabi/perl")) ||
-		    package_has(db, p, PRELOAD_DIR)) {
-			p->wanted = 1;
-			(*comp)[(*ncomp)++] = p;
-		}
-	}
+	if (!strncmp(path, PERL_DIR, sizeof(PERL_DIR) - 1))
+		*kinds |= COMP_PERL;
+	else if (!strncmp(path, PRELOAD_DIR, sizeof(PRELOAD_DIR) - 1))
+		*kinds |= COMP_PRELOAD;
 	return 0;
 }
 
-/* The preload libraries of a companion, also at the loader's default
+/* The preload libraries of a package, also in the loader's default
  * directory (.accel/usr-lib-x/NAME). */
 static int serve_preloads(struct planner *pl, struct ac_pkg *p)
 {
+	static const char *const names[] = {"libfakeroot-sysv.so", "libfakeroot-tcp.so",
+					    "libfakeroot-0.so"};
 	char pkgdir[1024], rel[AC_PATH_MAX], source[AC_PATH_MAX], view[AC_PATH_MAX];
-	const char *names[] = {"libfakeroot-sysv.so", "libfakeroot-tcp.so", "libfakeroot-0.so"};
 	int r;
 
-	if (!package_has(pl->db, p, PRELOAD_DIR))
-		return 0;
 	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(rel, sizeof(rel), "%s/libfakeroot/%s", AC_HOST_USRLIB + 1, names[i]);
@@ -1059,6 +1028,37 @@ static int serve_preloads(struct planner *pl, struct ac_pkg *p)
 			return r;
 	}
 	return 0;
+}
+
+/* Want every companion package, fetch them, serve their trees. */
+static int add_companions(struct planner *pl, struct ac_pkg **owners, size_t n)
+{
+	struct ac_rootdb *db = pl->db;
+	int perl = 0, r = 0, *kinds = calloc(db->npkgs + 1, sizeof(*kinds)), any = 0;
+
+	if (!kinds)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		perl |= !strcmp(owners[i]->name, "perl-base") || !strcmp(owners[i]->name, "perl");
+	for (size_t i = 0; i < db->npkgs; i++) {
+		if (strcmp(db->pkgs[i].arch, "armel"))
+			continue;
+		ac_rootdb_files(db, &db->pkgs[i], scan_companion, &kinds[i]);
+		if (!perl)
+			kinds[i] &= ~COMP_PERL;
+		if (kinds[i])
+			db->pkgs[i].wanted = any = 1;
+	}
+	if (any)
+		r = ac_store_fetch(pl->s, db, pl->err);
+	for (size_t i = 0; !r && i < db->npkgs; i++) {
+		if (!kinds[i])
+			continue;
+		if (!(r = add_tree(pl, &db->pkgs[i])) && (kinds[i] & COMP_PRELOAD))
+			r = serve_preloads(pl, &db->pkgs[i]);
+	}
+	free(kinds);
+	return r;
 }
 
 int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *programs, size_t n,
@@ -1125,20 +1125,8 @@ int ac_plan_build(struct ac_rootdb *db, struct ac_store *s, char *const *program
 		if ((r = add_tree(&pl, owners[i])))
 			goto out;
 	}
-	if (n) {
-		struct ac_pkg **comp = NULL;
-		size_t ncomp = 0;
-
-		r = want_companions(db, owners, n, &comp, &ncomp);
-		if (!r && ncomp)
-			r = ac_store_fetch(s, db, err);
-		for (size_t i = 0; !r && i < ncomp; i++)
-			if (!(r = add_tree(&pl, comp[i])))
-				r = serve_preloads(&pl, comp[i]);
-		free(comp);
-		if (r)
-			goto out;
-	}
+	if (n && (r = add_companions(&pl, owners, n)))
+		goto out;
 
 	/* The DT_NEEDED closure, one download per round. */
 	while (pl.nqueue) {

@@ -97,13 +97,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# in_root ROOT USER CMD: a login-less, clean environment like a buildd's.
+# as_user ROOT USER: sets as_user_cmd to the command prefix that runs as USER
+# in ROOT, in a login-less, clean environment like a buildd's.
+as_user() {
+	as_user_cmd=(chroot --userspec="$2:$2" "$1" env -i HOME="/home/$2"
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8
+		DEB_BUILD_OPTIONS="parallel=$jobs")
+}
+
+# in_root ROOT USER CMD...
 in_root() {
-	local root=$1 user=$2
+	as_user "$1" "$2"
 	shift 2
-	chroot --userspec="$user:$user" "$root" env -i HOME="/home/$user" \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-		DEB_BUILD_OPTIONS="parallel=$jobs" "$@"
+	"${as_user_cmd[@]}" "$@"
 }
 
 # --------------------------------------------------------------- the roots
@@ -154,13 +160,11 @@ setup_accel() {
 
 # build MODE ROOT: dpkg-buildpackage under accelctl account; MODE/seconds.
 build() {
-	local mode=$1 root=$2 t0 t1 rc=0
+	local mode=$1 root=$2 t0 t1 rc=0 as_user_cmd
+	as_user "$root" builder
 	t0=$(date +%s.%N)
 	"$CTL" --state-dir "$state" account -n 25 -o "$out/$mode/account.txt" \
-		--tsv "$out/$mode/account.tsv" -- \
-		chroot --userspec=builder:builder "$root" env -i HOME=/home/builder \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-		DEB_BUILD_OPTIONS="parallel=$jobs" \
+		--tsv "$out/$mode/account.tsv" -- "${as_user_cmd[@]}" \
 		sh -c "cd /build/$src-* && exec dpkg-buildpackage -us -uc -b --rules-requires-root" \
 		> "$out/$mode/build.log" 2>&1 || rc=$?
 	t1=$(date +%s.%N)

@@ -43,6 +43,11 @@ int ac_rootstate_open(struct ac_rootstate *rs, const char *state_dir, const char
 void ac_rootstate_close(struct ac_rootstate *rs);
 /* Has ROOT been set up (STATE/roots/KEY/root exists)? */
 int ac_rootstate_exists(const struct ac_rootstate *rs);
+/* Call fn for every root set up in state_dir, with the root's path and its
+ * state directory (STATE/roots/KEY); stops at fn's first nonzero return,
+ * which it returns. Takes no lock. A missing state_dir has no roots. */
+int ac_roots_each(const char *state_dir,
+		  int (*fn)(void *ctx, const char *root, const char *dir), void *ctx);
 
 /* A one-line state file (without its newline) into buf; -ENOENT if absent. */
 int ac_state_get(const struct ac_rootstate *rs, const char *file, char *buf, size_t size);

@@ -78,6 +78,13 @@ while IFS= read -r line; do
 	check "$key" "$line" "$(grep -F -m1 "$key:" /tmp/$id.acc || echo "(missing)")"
 done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
+# The same output is not enough: the probe must have run to its end, and
+# the emulated answers must be the root's.
+check "the probe ran every line" 14 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "emulated uname -m" "uname -m: armv7l" "$(grep '^uname -m:' /tmp/$id.emu)"
+check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi armel" \
+	"$(grep '^dpkg-architecture:' /tmp/$id.emu)"
+check "fakeroot recorded the faked owner" 1 "$(grep -c '^fakeroot: .*123/456' /tmp/$id.emu)"
 cat /tmp/$id.emu
 rm -f /tmp/$id.emu /tmp/$id.acc
 
