@@ -31,6 +31,7 @@
 #include "accel/store.h"
 #include "accel/util.h"
 #include "account.h"
+#include "reuse.h"
 
 struct ctl {
 	const char *root_arg;
@@ -54,6 +55,14 @@ static void usage(FILE *out)
 		"  reload                              make the view re-read its manifest\n"
 		"  account [-n N] [-o FILE] -- COMMAND run COMMAND; report which programs ran\n"
 		"                                      emulated or native, and their CPU time\n"
+		"  verify --output DIR -- COMMAND      run COMMAND emulated and accelerated on\n"
+		"                                      copies of the working directory; compare\n"
+		"                                      DIR's outhashes\n"
+		"  outhash DIR                         OEOuthashBasic output hash of DIR\n"
+		"  equiv get|report|get-stream         hash equivalence (local or bitbake-hashserv)\n"
+		"  task run|gc                         run a task or restore its output (sstate)\n"
+		"Each command has its own --help. outhash, equiv and task need no root and\n"
+		"run as any user.\n"
 		"\n"
 		"NAME is a command on the root's PATH (make) or an absolute path inside the\n"
 		"root (/usr/bin/make). Options of enable and disable (after the command):\n"
@@ -71,7 +80,8 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 done, 1 system error or (status) a problem found, 2 usage or\n"
 		"bad NAME, 3 NAME is not an armel ELF program (or ROOT has no package\n"
-		"database), 6 no usable host build of the root's exact version.\n",
+		"database), 6 no usable host build of the root's exact version, 7 verify:\n"
+		"outputs differ, 8 equiv get: unknown taskhash, 9 hashserv failed.\n",
 		ACCEL_STATEDIR);
 }
 
@@ -568,10 +578,19 @@ int main(int argc, char **argv)
 	if (!c.state_dir)
 		c.state_dir = ACCEL_STATEDIR;
 	if (optind >= argc)
-		ac_die(AC_EXIT_USAGE, "give a command (enable, disable, list, status, reload, account); see "
+		ac_die(AC_EXIT_USAGE, "give a command (enable, disable, list, status, reload, account, verify, "
+				      "outhash, equiv, task); see "
 				      "accelctl --help");
+	if (!strcmp(argv[optind], "outhash"))
+		return accel_outhash(argc - optind, argv + optind);
+	if (!strcmp(argv[optind], "equiv"))
+		return accel_equiv(argc - optind, argv + optind);
+	if (!strcmp(argv[optind], "task"))
+		return accel_task(argc - optind, argv + optind);
 	if (geteuid() != 0)
 		ac_die(AC_EXIT_USAGE, "must run as root (it changes what a root's view serves)");
+	if (!strcmp(argv[optind], "verify"))
+		return accel_verify(c.state_dir, c.root_arg, argc - optind, argv + optind);
 	if (!strcmp(argv[optind], "account"))
 		return accel_account(c.state_dir, argc - optind, argv + optind);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -22,6 +22,9 @@ enum ac_exit {
 	AC_EXIT_KERNEL = 4,    /* the kernel lacks binfmt_misc (or we may not use it) */
 	AC_EXIT_CONFLICT = 5,  /* something that is not ours is in the way */
 	AC_EXIT_NO_EQUIVALENT = 6, /* no host build of the root's exact version */
+	AC_EXIT_DIFFERENT = 7, /* verify: emulated and accelerated outputs differ */
+	AC_EXIT_NOT_FOUND = 8, /* equiv get: no unihash for the taskhash */
+	AC_EXIT_PEER = 9,      /* the hash equivalence server failed or refused */
 };
 
 /* Set once by main() from argv[0]'s basename. A global because every

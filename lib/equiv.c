@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * equiv.c - hash equivalence in a local SQLite file or at a bitbake-hashserv
+ * server (accel/equiv.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "accel/equiv.h"
+#include "accel/outhash.h"
+
+/* A reply line longer than this is refused: the server never sends one
+ * (chunk lines are 32 KiB), so it is not a hashserv. */
+#define MAX_LINE (64 * 1024)
+/* A reassembled chunked message bigger than this is refused. */
+#define MAX_MESSAGE (64 * 1024 * 1024)
+/* bitbake's client waits 30 s for each reply. */
+#define TIMEOUT_S 30
+/* get-stream requests in flight before their replies are read. */
+#define STREAM_WINDOW 64
+
+struct ac_equiv {
+	sqlite3 *db;
+	int fd;
+	char addr[256];
+	char rbuf[MAX_LINE];
+	size_t rlen;
+	size_t consumed; /* bytes of rbuf handed out by recv_line */
+	char why[AC_OUTHASH_WHY];
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct ac_equiv *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof(e->why), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+const char *ac_equiv_why(const struct ac_equiv *e)
+{
+	return e->why;
+}
+
+int ac_equiv_is_remote(const char *addr)
+{
+	const char *colon;
+
+	if (!strncmp(addr, "unix://", 7))
+		return 1;
+	if (addr[0] == '[')
+		return strstr(addr, "]:") != NULL;
+	colon = strrchr(addr, ':');
+	if (!colon || strchr(addr, '/') || !colon[1])
+		return 0;
+	for (const char *p = colon + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------ SQLite */
+
+static const char schema[] =
+	/* bitbake-hashserv's tables (lib/hashserv/sqlite.py), column for
+	 * column, so its server can take the file over. */
+	"CREATE TABLE IF NOT EXISTS unihashes_v3 (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" method TEXT NOT NULL, taskhash TEXT NOT NULL, unihash TEXT NOT NULL,"
+	" gc_mark TEXT NOT NULL, UNIQUE(method, taskhash));"
+	"CREATE TABLE IF NOT EXISTS outhashes_v2 (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" method TEXT NOT NULL, taskhash TEXT NOT NULL, outhash TEXT NOT NULL,"
+	" created DATETIME, owner TEXT, PN TEXT, PV TEXT, PR TEXT, task TEXT,"
+	" outhash_siginfo TEXT, UNIQUE(method, taskhash, outhash));"
+	"CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL, value TEXT, UNIQUE(name));"
+	"CREATE INDEX IF NOT EXISTS taskhash_lookup_v4 ON unihashes_v3 (method, taskhash);"
+	"CREATE INDEX IF NOT EXISTS unihash_lookup_v1 ON unihashes_v3 (unihash);"
+	"CREATE INDEX IF NOT EXISTS outhash_lookup_v3 ON outhashes_v2 (method, outhash);";
+
+static int db_fail(struct ac_equiv *e, const char *what)
+{
+	fail(e, "%s: %s", what, sqlite3_errmsg(e->db));
+	return -EIO;
+}
+
+static int db_exec(struct ac_equiv *e, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(e->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fail(e, "%s: %s", e->addr, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int open_db(struct ac_equiv *e, const char *path)
+{
+	int r;
+
+	if (sqlite3_open_v2(path, &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		fail(e, "%s: cannot open the equivalence database: %s", path,
+		     e->db ? sqlite3_errmsg(e->db) : "out of memory");
+		return -EIO;
+	}
+	/* Writers from other processes wait for each other instead of
+	 * failing with SQLITE_BUSY. */
+	sqlite3_busy_timeout(e->db, 60 * 1000);
+	r = db_exec(e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+	if (!r)
+		r = db_exec(e, schema);
+	return r;
+}
+
+static int db_unihash(struct ac_equiv *e, const char *method, const char *taskhash,
+		      char unihash[AC_HASH_HEX])
+{
+	sqlite3_stmt *st;
+	int r = -ENOENT;
+
+	if (sqlite3_prepare_v2(e->db,
+			       "SELECT unihash FROM unihashes_v3 WHERE method=?1 AND taskhash=?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(e, "get");
+	sqlite3_bind_text(st, 1, method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, taskhash, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		snprintf(unihash, AC_HASH_HEX, "%s", (const char *)sqlite3_column_text(st, 0));
+		r = 0;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		r = db_fail(e, "get");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The server's created column: datetime.now() in UTC, isoformat. */
+static void iso_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+static int db_report(struct ac_equiv *e, const struct ac_equiv_report *rep,
+		     char resolved[AC_HASH_HEX])
+{
+	sqlite3_stmt *st = NULL;
+	char created[64];
+	const char *uni = rep->unihash;
+	char found[AC_HASH_HEX];
+	int r, inserted;
+
+	/* IMMEDIATE: the write lock is taken now, so two reporters of the
+	 * same outhash are ordered and the second sees the first's row. */
+	r = db_exec(e, "BEGIN IMMEDIATE");
+	if (r)
+		return r;
+	iso_now(created, sizeof(created));
+	if (sqlite3_prepare_v2(e->db,
+			       "INSERT OR IGNORE INTO outhashes_v2 (method, taskhash, outhash,"
+			       " created, task, outhash_siginfo) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, rep->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rep->taskhash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rep->outhash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, rep->task, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, rep->siginfo, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	inserted = sqlite3_changes(e->db) > 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (inserted) {
+		/* The oldest other taskhash with this outhash decides. */
+		if (sqlite3_prepare_v2(
+			    e->db,
+			    "SELECT unihashes_v3.unihash FROM outhashes_v2 INNER JOIN unihashes_v3"
+			    " ON unihashes_v3.method=outhashes_v2.method AND"
+			    " unihashes_v3.taskhash=outhashes_v2.taskhash"
+			    " WHERE outhashes_v2.method=?1 AND outhashes_v2.outhash=?2 AND"
+			    " outhashes_v2.taskhash!=?3 ORDER BY outhashes_v2.created ASC,"
+			    " outhashes_v2.id ASC LIMIT 1",
+			    -1, &st, NULL) != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_text(st, 1, rep->method, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rep->outhash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, rep->taskhash, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW) {
+			snprintf(found, sizeof(found), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+			uni = found;
+		} else if (r != SQLITE_DONE) {
+			goto dberr;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(e->db,
+				       "INSERT OR IGNORE INTO unihashes_v3 (method, taskhash, unihash,"
+				       " gc_mark) VALUES (?1, ?2, ?3, COALESCE((SELECT value FROM"
+				       " config WHERE name='gc-mark'), ''))",
+				       -1, &st, NULL) != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_text(st, 1, rep->method, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rep->taskhash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, uni, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	r = db_unihash(e, rep->method, rep->taskhash, resolved);
+	if (r == -ENOENT) {
+		snprintf(resolved, AC_HASH_HEX, "%s", rep->unihash);
+		r = 0;
+	}
+	if (r)
+		goto rollback;
+	return db_exec(e, "COMMIT");
+dberr:
+	r = db_fail(e, "report");
+	sqlite3_finalize(st);
+rollback:
+	sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+static int db_get_all(struct ac_equiv *e, const char *method, const char *taskhash, char **out)
+{
+	sqlite3_stmt *st;
+	json_t *row;
+	int r = -ENOENT;
+
+	if (sqlite3_prepare_v2(e->db,
+			       "SELECT outhashes_v2.*, unihashes_v3.unihash AS unihash FROM"
+			       " outhashes_v2 INNER JOIN unihashes_v3 ON"
+			       " unihashes_v3.method=outhashes_v2.method AND"
+			       " unihashes_v3.taskhash=outhashes_v2.taskhash WHERE"
+			       " outhashes_v2.method=?1 AND outhashes_v2.taskhash=?2 ORDER BY"
+			       " outhashes_v2.created ASC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(e, "get");
+	sqlite3_bind_text(st, 1, method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, taskhash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		row = json_object();
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const char *name = sqlite3_column_name(st, i);
+
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				json_object_set_new(row, name,
+						    json_integer(sqlite3_column_int64(st, i)));
+				break;
+			case SQLITE_NULL:
+				json_object_set_new(row, name, json_null());
+				break;
+			default:
+				json_object_set_new(
+					row, name,
+					json_string((const char *)sqlite3_column_text(st, i)));
+			}
+		}
+		*out = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(row);
+		r = *out ? 0 : -ENOMEM;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ------------------------------------------------------------ hashserv */
+
+char *ac_hashserv_frame(const char *json, size_t *outlen)
+{
+	size_t len = strlen(json), piece = AC_HASHSERV_MAX_CHUNK - 1;
+	static const char head[] = "{\"chunk-stream\": null}\n";
+	struct ac_buf b = {0};
+	int r = 0;
+
+	if (len < piece) {
+		r = ac_buf_add(&b, json, len);
+		r = r ? r : ac_buf_add(&b, "\n", 1);
+	} else {
+		r = ac_buf_add(&b, head, sizeof(head) - 1);
+		for (size_t off = 0; !r && off < len; off += piece) {
+			size_t n = len - off < piece ? len - off : piece;
+
+			r = ac_buf_add(&b, json + off, n);
+			r = r ? r : ac_buf_add(&b, "\n", 1);
+		}
+		r = r ? r : ac_buf_add(&b, "\n", 1);
+	}
+	if (r) {
+		ac_buf_free(&b);
+		return NULL;
+	}
+	*outlen = b.len;
+	return b.p;
+}
+
+static int send_all(struct ac_equiv *e, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(e->fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fail(e, "%s: send: %s", e->addr, strerror(errno));
+			return -EPROTO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One line without its "\n" into *line (points into rbuf until the next
+ * call). */
+static int recv_line(struct ac_equiv *e, char **line, size_t *len)
+{
+	char *nl;
+
+	/* Drop the line handed out last time. */
+	if (e->consumed) {
+		memmove(e->rbuf, e->rbuf + e->consumed, e->rlen - e->consumed);
+		e->rlen -= e->consumed;
+		e->consumed = 0;
+	}
+	while (!(nl = memchr(e->rbuf, '\n', e->rlen))) {
+		ssize_t n;
+
+		if (e->rlen == sizeof(e->rbuf)) {
+			fail(e, "%s: a reply line longer than %d bytes: not a hashserv", e->addr,
+			     MAX_LINE);
+			return -EPROTO;
+		}
+		n = recv(e->fd, e->rbuf + e->rlen, sizeof(e->rbuf) - e->rlen, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fail(e, "%s: %s", e->addr,
+			     n == 0 ? "the server closed the connection"
+				    : errno == EAGAIN ? "no reply within 30 s"
+						      : strerror(errno));
+			return -EPROTO;
+		}
+		e->rlen += (size_t)n;
+	}
+	*nl = '\0';
+	*line = e->rbuf;
+	*len = (size_t)(nl - e->rbuf);
+	e->consumed = *len + 1;
+	return 0;
+}
+
+static int send_msg(struct ac_equiv *e, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_PRESERVE_ORDER), *framed;
+	size_t len;
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	framed = ac_hashserv_frame(text, &len);
+	free(text);
+	if (!framed)
+		return -ENOMEM;
+	r = send_all(e, framed, len);
+	free(framed);
+	return r;
+}
+
+/* The next message, chunk-stream reassembled; *out is NULL for JSON null. */
+static int recv_msg(struct ac_equiv *e, json_t **out)
+{
+	struct ac_buf b = {0};
+	json_error_t jerr;
+	json_t *m;
+	char *line;
+	size_t len;
+	int r;
+
+	r = recv_line(e, &line, &len);
+	if (r)
+		return r;
+	m = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+	if (!m) {
+		fail(e, "%s: a reply that is not JSON: %s", e->addr, jerr.text);
+		return -EPROTO;
+	}
+	if (json_is_object(m) && json_object_get(m, "chunk-stream")) {
+		json_decref(m);
+		for (;;) {
+			r = recv_line(e, &line, &len);
+			if (r) {
+				ac_buf_free(&b);
+				return r;
+			}
+			if (!len)
+				break;
+			if (b.len + len > MAX_MESSAGE) {
+				ac_buf_free(&b);
+				fail(e, "%s: a chunked reply over %d bytes", e->addr, MAX_MESSAGE);
+				return -EPROTO;
+			}
+			if (ac_buf_add(&b, line, len)) {
+				ac_buf_free(&b);
+				return -ENOMEM;
+			}
+		}
+		m = json_loadb(b.p ? b.p : "", b.len, JSON_DECODE_ANY, &jerr);
+		ac_buf_free(&b);
+		if (!m) {
+			fail(e, "%s: a chunked reply that is not JSON: %s", e->addr, jerr.text);
+			return -EPROTO;
+		}
+	}
+	if (json_is_object(m)) {
+		json_t *ie = json_object_get(m, "invoke-error");
+
+		if (ie) {
+			const char *msg = json_string_value(json_object_get(ie, "message"));
+
+			fail(e, "%s: the server refused: %s", e->addr, msg ? msg : "?");
+			json_decref(m);
+			return -EPROTO;
+		}
+	}
+	if (json_is_null(m)) {
+		json_decref(m);
+		m = NULL;
+	}
+	*out = m;
+	return 0;
+}
+
+static int invoke(struct ac_equiv *e, json_t *msg, json_t **reply)
+{
+	int r = send_msg(e, msg);
+
+	json_decref(msg);
+	return r ? r : recv_msg(e, reply);
+}
+
+static int connect_server(struct ac_equiv *e, const char *addr)
+{
+	static const char hello[] = "OEHASHEQUIV 1.1\nneeds-headers: false\n\n";
+	struct timeval tv = {TIMEOUT_S, 0};
+	int fd = -1;
+
+	if (!strncmp(addr, "unix://", 7)) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+		if (strlen(addr + 7) >= sizeof(sa.sun_path)) {
+			fail(e, "%s: socket path longer than %zu bytes", addr,
+			     sizeof(sa.sun_path) - 1);
+			return -ENAMETOOLONG;
+		}
+		strcpy(sa.sun_path, addr + 7);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fail(e, "%s: cannot connect: %s (is bitbake-hashserv running there?)",
+			     addr, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -EPROTO;
+		}
+	} else {
+		char host[256], *port;
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+		int g;
+
+		if (snprintf(host, sizeof(host), "%s", addr[0] == '[' ? addr + 1 : addr) >=
+		    (int)sizeof(host))
+			return fail(e, "%s: address too long", addr), -ENAMETOOLONG;
+		port = strrchr(host, ':');
+		*port++ = '\0';
+		if (addr[0] == '[')
+			port[-2] = '\0';
+		g = getaddrinfo(host, port, &hints, &res);
+		if (g) {
+			fail(e, "%s: %s", addr, gai_strerror(g));
+			return -EPROTO;
+		}
+		for (ai = res; ai; ai = ai->ai_next) {
+			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+			if (fd >= 0 && !connect(fd, ai->ai_addr, ai->ai_addrlen))
+				break;
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(res);
+		if (fd < 0) {
+			fail(e, "%s: cannot connect: %s (is bitbake-hashserv running there?)",
+			     addr, strerror(errno));
+			return -EPROTO;
+		}
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	e->fd = fd;
+	return send_all(e, hello, sizeof(hello) - 1);
+}
+
+/* ------------------------------------------------------------ interface */
+
+int ac_equiv_open(const char *addr, struct ac_equiv **out, char *why, size_t whysize)
+{
+	struct ac_equiv *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->fd = -1;
+	snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	r = ac_equiv_is_remote(addr) ? connect_server(e, addr) : open_db(e, addr);
+	if (r) {
+		snprintf(why, whysize, "%s", e->why);
+		ac_equiv_close(e);
+		return r;
+	}
+	*out = e;
+	return 0;
+}
+
+void ac_equiv_close(struct ac_equiv *e)
+{
+	if (!e)
+		return;
+	if (e->db)
+		sqlite3_close(e->db);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(e);
+}
+
+static int check_hash(struct ac_equiv *e, const char *what, const char *h)
+{
+	if (h && ac_is_hash64(h))
+		return 0;
+	fail(e, "%s '%s' is not 64 lowercase hex digits", what, h ? h : "");
+	return -EINVAL;
+}
+
+static json_t *get_msg(const char *method, const char *taskhash, int all)
+{
+	return json_pack("{s:{s:s,s:s,s:b}}", "get", "taskhash", taskhash, "method", method,
+			 "all", all);
+}
+
+int ac_equiv_get(struct ac_equiv *e, const char *method, const char *taskhash,
+		 char unihash[AC_HASH_HEX])
+{
+	json_t *reply = NULL;
+	const char *u;
+	int r = check_hash(e, "taskhash", taskhash);
+
+	if (r)
+		return r;
+	if (e->db)
+		return db_unihash(e, method, taskhash, unihash);
+	r = invoke(e, get_msg(method, taskhash, 0), &reply);
+	if (r)
+		return r;
+	if (!reply)
+		return -ENOENT;
+	u = json_string_value(json_object_get(reply, "unihash"));
+	if (!u || !ac_is_hash64(u)) {
+		fail(e, "%s: a get reply without a valid unihash", e->addr);
+		r = -EPROTO;
+	} else {
+		snprintf(unihash, AC_HASH_HEX, "%s", u);
+	}
+	json_decref(reply);
+	return r;
+}
+
+int ac_equiv_get_all(struct ac_equiv *e, const char *method, const char *taskhash, char **json)
+{
+	json_t *reply = NULL;
+	int r = check_hash(e, "taskhash", taskhash);
+
+	if (r)
+		return r;
+	if (e->db)
+		return db_get_all(e, method, taskhash, json);
+	r = invoke(e, get_msg(method, taskhash, 1), &reply);
+	if (r)
+		return r;
+	if (!reply)
+		return -ENOENT;
+	*json = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(reply);
+	return *json ? 0 : -ENOMEM;
+}
+
+int ac_equiv_get_many(struct ac_equiv *e, const char *method, const char *const *taskhashes,
+		      size_t n, char (*unihashes)[AC_HASH_HEX])
+{
+	json_t *reply = NULL;
+	char *line;
+	size_t len, sent = 0, got = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		r = check_hash(e, "taskhash", taskhashes[i]);
+		if (r)
+			return r;
+	}
+	if (e->db) {
+		for (size_t i = 0; i < n; i++) {
+			r = db_unihash(e, method, taskhashes[i], unihashes[i]);
+			if (r == -ENOENT)
+				unihashes[i][0] = '\0';
+			else if (r)
+				return r;
+		}
+		return 0;
+	}
+	r = invoke(e, json_pack("{s:n}", "get-stream"), &reply);
+	if (r)
+		return r;
+	if (!json_is_string(reply) || strcmp(json_string_value(reply), "ok")) {
+		json_decref(reply);
+		fail(e, "%s: get-stream was not accepted", e->addr);
+		return -EPROTO;
+	}
+	json_decref(reply);
+	/* Requests go out in windows, so neither side's socket buffer can
+	 * fill while the other waits (bitbake's client pipelines as well). */
+	while (got < n) {
+		while (sent < n && sent - got < STREAM_WINDOW) {
+			char req[512];
+			int l = snprintf(req, sizeof(req), "%s %s\n", method, taskhashes[sent]);
+
+			if (l >= (int)sizeof(req)) {
+				fail(e, "method name too long");
+				return -EINVAL;
+			}
+			r = send_all(e, req, (size_t)l);
+			if (r)
+				return r;
+			sent++;
+		}
+		r = recv_line(e, &line, &len);
+		if (r)
+			return r;
+		if (len && (len != 64 || (line[64] = '\0', !ac_is_hash64(line)))) {
+			fail(e, "%s: a get-stream reply that is not a unihash", e->addr);
+			return -EPROTO;
+		}
+		memcpy(unihashes[got], line, len);
+		unihashes[got][len] = '\0';
+		got++;
+	}
+	r = send_all(e, "END\n", 4);
+	if (r)
+		return r;
+	r = recv_line(e, &line, &len);
+	if (r)
+		return r;
+	if (len != 2 || memcmp(line, "ok", 2)) {
+		fail(e, "%s: get-stream did not end with ok", e->addr);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int ac_equiv_report(struct ac_equiv *e, const struct ac_equiv_report *rep,
+		    char resolved[AC_HASH_HEX])
+{
+	json_t *msg, *reply = NULL;
+	const char *u;
+	int r;
+
+	if ((r = check_hash(e, "taskhash", rep->taskhash)) ||
+	    (r = check_hash(e, "outhash", rep->outhash)) ||
+	    (r = check_hash(e, "unihash", rep->unihash)))
+		return r;
+	if (e->db)
+		return db_report(e, rep, resolved);
+	msg = json_pack("{s:{s:s,s:s,s:s,s:s}}", "report", "taskhash", rep->taskhash, "method",
+			rep->method, "outhash", rep->outhash, "unihash", rep->unihash);
+	if (!msg)
+		return -ENOMEM;
+	if (rep->task)
+		json_object_set_new(json_object_get(msg, "report"), "task", json_string(rep->task));
+	if (rep->siginfo)
+		json_object_set_new(json_object_get(msg, "report"), "outhash_siginfo",
+				    json_string(rep->siginfo));
+	r = invoke(e, msg, &reply);
+	if (r)
+		return r;
+	u = json_string_value(json_object_get(reply, "unihash"));
+	if (!u || !ac_is_hash64(u)) {
+		fail(e, "%s: a report reply without a valid unihash", e->addr);
+		r = -EPROTO;
+	} else {
+		snprintf(resolved, AC_HASH_HEX, "%s", u);
+	}
+	json_decref(reply);
+	return r;
+}
