@@ -371,7 +371,7 @@ int accel_equiv(int argc, char **argv)
 		       cmd);
 	}
 	if (r && r != -ENOENT)
-		ac_warn("%s", ac_equiv_why(e));
+		fprintf(stderr, "%s: %s\n", ac_progname, ac_equiv_why(e));
 	ac_equiv_close(e);
 	if (fflush(stdout))
 		return AC_EXIT_FAILURE;
