@@ -537,6 +537,16 @@ static const struct {
 	{"status", cmd_status}, {"reload", cmd_reload},
 };
 
+/* Commands over any directory: no root, no state, any user. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} plain_commands[] = {
+	{"outhash", accel_outhash},
+	{"equiv", accel_equiv},
+	{"task", accel_task},
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -581,12 +591,9 @@ int main(int argc, char **argv)
 		ac_die(AC_EXIT_USAGE, "give a command (enable, disable, list, status, reload, account, verify, "
 				      "outhash, equiv, task); see "
 				      "accelctl --help");
-	if (!strcmp(argv[optind], "outhash"))
-		return accel_outhash(argc - optind, argv + optind);
-	if (!strcmp(argv[optind], "equiv"))
-		return accel_equiv(argc - optind, argv + optind);
-	if (!strcmp(argv[optind], "task"))
-		return accel_task(argc - optind, argv + optind);
+	for (size_t i = 0; i < sizeof(plain_commands) / sizeof(plain_commands[0]); i++)
+		if (!strcmp(argv[optind], plain_commands[i].name))
+			return plain_commands[i].fn(argc - optind, argv + optind);
 	if (geteuid() != 0)
 		ac_die(AC_EXIT_USAGE, "must run as root (it changes what a root's view serves)");
 	if (!strcmp(argv[optind], "verify"))

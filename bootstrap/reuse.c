@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -436,14 +437,18 @@ static unsigned long long parse_size(const char *s)
 	return v;
 }
 
-/* Is a (absolute, normalised) equal to b or one of its ancestors? */
-static int covers(const char *a, const char *b)
+int accel_path_covers(const char *a, const char *b)
 {
 	size_t n = strlen(a);
 
 	if (!strcmp(a, "/"))
 		return 1;
 	return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/');
+}
+
+static int overlap(const char *a, const char *b)
+{
+	return accel_path_covers(a, b) || accel_path_covers(b, a);
 }
 
 /* The output directory must be something the task may empty: not /, not the
@@ -453,43 +458,45 @@ static void check_output(const char *out, const char *store, const char *const *
 	char abs[PATH_MAX], cwd[PATH_MAX], other[PATH_MAX];
 
 	if (!realpath(out, abs)) {
-		char parent[PATH_MAX], *slash;
+		char dcopy[PATH_MAX], bcopy[PATH_MAX];
 
 		/* Not there yet: its parent must be. */
-		ac_xsnprintf(parent, sizeof(parent), "%s", out);
-		slash = strrchr(parent, '/');
-		if (slash && slash != parent)
-			*slash = '\0';
-		else if (slash)
-			parent[1] = '\0';
-		else
-			strcpy(parent, ".");
-		if (!realpath(parent, abs))
+		ac_xsnprintf(dcopy, sizeof(dcopy), "%s", out);
+		ac_xsnprintf(bcopy, sizeof(bcopy), "%s", out);
+		if (!realpath(dirname(dcopy), abs))
 			ac_die_errno(AC_EXIT_USAGE, errno, "--output %s: its parent", out);
-		ac_xsnprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s",
-			     slash ? slash + 1 : out);
+		ac_xsnprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s", basename(bcopy));
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		ac_die_errno(AC_EXIT_FAILURE, errno, "getcwd");
-	if (covers(abs, cwd))
+	if (accel_path_covers(abs, cwd))
 		ac_die(AC_EXIT_USAGE,
 		       "--output %s is the working directory or above it; it is emptied before "
 		       "the command runs: give a subdirectory",
 		       out);
-	if (realpath(store, other) && (covers(abs, other) || covers(other, abs)))
+	if (realpath(store, other) && overlap(abs, other))
 		ac_die(AC_EXIT_USAGE, "--output %s and the task store %s overlap; keep them apart",
 		       out, store);
 	for (size_t i = 0; inputs[i]; i++)
-		if (realpath(inputs[i], other) && (covers(abs, other) || covers(other, abs)))
+		if (realpath(inputs[i], other) && overlap(abs, other))
 			ac_die(AC_EXIT_USAGE,
 			       "--output %s and --input %s overlap; an input cannot be an output",
 			       out, inputs[i]);
 }
 
-static int run_command(char **argv)
+int accel_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "waitpid");
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+int accel_run(char *const *argv)
 {
 	pid_t pid;
-	int status;
 
 	fflush(NULL);
 	pid = fork();
@@ -500,12 +507,7 @@ static int run_command(char **argv)
 		fprintf(stderr, "%s: %s: %s\n", ac_progname, argv[0], strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			ac_die_errno(AC_EXIT_FAILURE, errno, "waitpid");
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return accel_wait(pid);
 }
 
 static void add_list(const char ***v, size_t *n, const char *s, const char *opt)
@@ -670,7 +672,7 @@ static int task_run(struct where *w, int argc, char **argv)
 		r = ac_mkdir_p(AT_FDCWD, output, 0755);
 	if (r)
 		ac_die_errno(AC_EXIT_FAILURE, -r, "--output %s", output);
-	status = run_command(argv + optind);
+	status = accel_run(argv + optind);
 	if (status) {
 		ac_warn("task %s: %s exited with status %d; nothing recorded", name, argv[optind],
 			status);

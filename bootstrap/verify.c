@@ -50,29 +50,6 @@ static void usage(FILE *out)
 		"Exit status: 0 same, 7 different, 1 a run failed or a system error, 2 usage.\n");
 }
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			ac_die_errno(AC_EXIT_FAILURE, errno, "waitpid");
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-static int run_argv(char *const *argv)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		ac_die_errno(AC_EXIT_FAILURE, errno, "fork");
-	if (!pid) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return wait_child(pid);
-}
-
 /* In the child: hide the view from this mount namespace only. */
 static void hide_view(const char *root)
 {
@@ -115,7 +92,7 @@ static int run_in_root(enum run_kind kind, const char *root, const char *dir_in_
 		execvp(argv[0], argv);
 		ac_die_errno(127, errno, "%s (in %s)", argv[0], root);
 	}
-	return wait_child(pid);
+	return accel_wait(pid);
 }
 
 struct line_set {
@@ -164,10 +141,9 @@ struct in_root {
 static int root_of_cwd(void *ctx, const char *root, const char *dir)
 {
 	struct in_root *r = ctx;
-	size_t n = strlen(root);
 
 	(void)dir;
-	if (!strncmp(root, r->cwd, n) && r->cwd[n] == '/')
+	if (accel_path_covers(root, r->cwd) && strcmp(root, r->cwd))
 		snprintf(r->found, sizeof(r->found), "%s", root);
 	return 0;
 }
@@ -224,7 +200,7 @@ int accel_verify(const char *state_dir, const char *root_arg, int argc, char **a
 			       cwd);
 		snprintf(root, sizeof(root), "%s", f.found);
 	}
-	if (strncmp(root, cwd, strlen(root)) || cwd[strlen(root)] != '/')
+	if (!accel_path_covers(root, cwd) || !strcmp(root, cwd))
 		ac_die(AC_EXIT_USAGE,
 		       "the working directory %s is not inside the root %s; cd into a directory "
 		       "of the root",
@@ -242,7 +218,7 @@ int accel_verify(const char *state_dir, const char *root_arg, int argc, char **a
 		char *cp[] = {(char *)"cp", (char *)"-a", "--", cwd, copy[k], NULL};
 
 		ac_xsnprintf(copy[k], sizeof(copy[k]), "%s/%s", tmp, kind_name[k]);
-		if (run_argv(cp)) {
+		if (accel_run(cp)) {
 			ac_warn("copying %s to %s failed", cwd, copy[k]);
 			goto out;
 		}

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "accel/equiv.h"
 #include "accel/outhash.h"
+#include "accel/store.h"
 
 /* A reply line longer than this is refused: the server never sends one
  * (chunk lines are 32 KiB), so it is not a hashserv. */
@@ -40,18 +40,8 @@ struct ac_equiv {
 	char rbuf[MAX_LINE];
 	size_t rlen;
 	size_t consumed; /* bytes of rbuf handed out by recv_line */
-	char why[AC_OUTHASH_WHY];
+	char why[AC_ERR_MAX];
 };
-
-__attribute__((format(printf, 2, 3))) static int fail(struct ac_equiv *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->why, sizeof(e->why), fmt, ap);
-	va_end(ap);
-	return 0;
-}
 
 const char *ac_equiv_why(const struct ac_equiv *e)
 {
@@ -95,8 +85,7 @@ static const char schema[] =
 
 static int db_fail(struct ac_equiv *e, const char *what)
 {
-	fail(e, "%s: %s", what, sqlite3_errmsg(e->db));
-	return -EIO;
+	return ac_fail(e->why, -EIO, "%s: %s", what, sqlite3_errmsg(e->db));
 }
 
 static int db_exec(struct ac_equiv *e, const char *sql)
@@ -104,7 +93,7 @@ static int db_exec(struct ac_equiv *e, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(e->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fail(e, "%s: %s", e->addr, msg ? msg : "?");
+		ac_fail(e->why, 0, "%s: %s", e->addr, msg ? msg : "?");
 		sqlite3_free(msg);
 		return -EIO;
 	}
@@ -117,9 +106,8 @@ static int open_db(struct ac_equiv *e, const char *path)
 
 	if (sqlite3_open_v2(path, &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
-		fail(e, "%s: cannot open the equivalence database: %s", path,
-		     e->db ? sqlite3_errmsg(e->db) : "out of memory");
-		return -EIO;
+		return ac_fail(e->why, -EIO, "%s: cannot open the equivalence database: %s", path,
+			       e->db ? sqlite3_errmsg(e->db) : "out of memory");
 	}
 	/* Writers from other processes wait for each other instead of
 	 * failing with SQLITE_BUSY. */
@@ -224,11 +212,12 @@ static int db_report(struct ac_equiv *e, const struct ac_equiv_report *rep,
 		}
 		sqlite3_finalize(st);
 		st = NULL;
-		if (sqlite3_prepare_v2(e->db,
-				       "INSERT OR IGNORE INTO unihashes_v3 (method, taskhash, unihash,"
-				       " gc_mark) VALUES (?1, ?2, ?3, COALESCE((SELECT value FROM"
-				       " config WHERE name='gc-mark'), ''))",
-				       -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(
+			e->db,
+			"INSERT OR IGNORE INTO unihashes_v3 (method, taskhash, unihash,"
+			" gc_mark) VALUES (?1, ?2, ?3, COALESCE((SELECT value FROM"
+			" config WHERE name='gc-mark'), ''))",
+			-1, &st, NULL) != SQLITE_OK)
 			goto dberr;
 		sqlite3_bind_text(st, 1, rep->method, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, rep->taskhash, -1, SQLITE_STATIC);
@@ -312,9 +301,16 @@ char *ac_hashserv_frame(const char *json, size_t *outlen)
 		r = r ? r : ac_buf_add(&b, "\n", 1);
 	} else {
 		r = ac_buf_add(&b, head, sizeof(head) - 1);
-		for (size_t off = 0; !r && off < len; off += piece) {
-			size_t n = len - off < piece ? len - off : piece;
-
+		for (size_t off = 0, n; !r && off < len; off += n) {
+			n = len - off < piece ? len - off : piece;
+			/* The server strips trailing whitespace off every line
+			 * it reads, chunk lines too, and joins chunks of any
+			 * length: never end a chunk on a space (a run of more
+			 * than a chunk of spaces cannot be kept whole). */
+			while (off + n < len && n > 1 && json[off + n - 1] == ' ')
+				n--;
+			if (json[off + n - 1] == ' ' && off + n < len)
+				n = len - off < piece ? len - off : piece;
 			r = ac_buf_add(&b, json + off, n);
 			r = r ? r : ac_buf_add(&b, "\n", 1);
 		}
@@ -336,8 +332,7 @@ static int send_all(struct ac_equiv *e, const char *p, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fail(e, "%s: send: %s", e->addr, strerror(errno));
-			return -EPROTO;
+			return ac_fail(e->why, -EPROTO, "%s: send: %s", e->addr, strerror(errno));
 		}
 		p += n;
 		len -= (size_t)n;
@@ -360,21 +355,18 @@ static int recv_line(struct ac_equiv *e, char **line, size_t *len)
 	while (!(nl = memchr(e->rbuf, '\n', e->rlen))) {
 		ssize_t n;
 
-		if (e->rlen == sizeof(e->rbuf)) {
-			fail(e, "%s: a reply line longer than %d bytes: not a hashserv", e->addr,
-			     MAX_LINE);
-			return -EPROTO;
-		}
+		if (e->rlen == sizeof(e->rbuf))
+			return ac_fail(e->why, -EPROTO,
+				       "%s: a reply line longer than %d bytes: not a hashserv",
+				       e->addr, MAX_LINE);
 		n = recv(e->fd, e->rbuf + e->rlen, sizeof(e->rbuf) - e->rlen, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			fail(e, "%s: %s", e->addr,
-			     n == 0 ? "the server closed the connection"
-				    : errno == EAGAIN ? "no reply within 30 s"
-						      : strerror(errno));
-			return -EPROTO;
-		}
+		if (n <= 0)
+			return ac_fail(e->why, -EPROTO, "%s: %s", e->addr,
+				       n == 0		   ? "the server closed the connection"
+				       : errno == EAGAIN ? "no reply within 30 s"
+							 : strerror(errno));
 		e->rlen += (size_t)n;
 	}
 	*nl = '\0';
@@ -386,7 +378,9 @@ static int recv_line(struct ac_equiv *e, char **line, size_t *len)
 
 static int send_msg(struct ac_equiv *e, json_t *msg)
 {
-	char *text = json_dumps(msg, JSON_PRESERVE_ORDER), *framed;
+	/* ASCII only (as Python's json.dumps): the server cuts and counts
+	 * chunks in characters, so a byte is a character. */
+	char *text = json_dumps(msg, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII), *framed;
 	size_t len;
 	int r;
 
@@ -415,10 +409,9 @@ static int recv_msg(struct ac_equiv *e, json_t **out)
 	if (r)
 		return r;
 	m = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
-	if (!m) {
-		fail(e, "%s: a reply that is not JSON: %s", e->addr, jerr.text);
-		return -EPROTO;
-	}
+	if (!m)
+		return ac_fail(e->why, -EPROTO, "%s: a reply that is not JSON: %s", e->addr,
+			       jerr.text);
 	if (json_is_object(m) && json_object_get(m, "chunk-stream")) {
 		json_decref(m);
 		for (;;) {
@@ -431,8 +424,8 @@ static int recv_msg(struct ac_equiv *e, json_t **out)
 				break;
 			if (b.len + len > MAX_MESSAGE) {
 				ac_buf_free(&b);
-				fail(e, "%s: a chunked reply over %d bytes", e->addr, MAX_MESSAGE);
-				return -EPROTO;
+				return ac_fail(e->why, -EPROTO, "%s: a chunked reply over %d bytes",
+					       e->addr, MAX_MESSAGE);
 			}
 			if (ac_buf_add(&b, line, len)) {
 				ac_buf_free(&b);
@@ -441,10 +434,9 @@ static int recv_msg(struct ac_equiv *e, json_t **out)
 		}
 		m = json_loadb(b.p ? b.p : "", b.len, JSON_DECODE_ANY, &jerr);
 		ac_buf_free(&b);
-		if (!m) {
-			fail(e, "%s: a chunked reply that is not JSON: %s", e->addr, jerr.text);
-			return -EPROTO;
-		}
+		if (!m)
+			return ac_fail(e->why, -EPROTO, "%s: a chunked reply that is not JSON: %s",
+				       e->addr, jerr.text);
 	}
 	if (json_is_object(m)) {
 		json_t *ie = json_object_get(m, "invoke-error");
@@ -452,7 +444,7 @@ static int recv_msg(struct ac_equiv *e, json_t **out)
 		if (ie) {
 			const char *msg = json_string_value(json_object_get(ie, "message"));
 
-			fail(e, "%s: the server refused: %s", e->addr, msg ? msg : "?");
+			ac_fail(e->why, 0, "%s: the server refused: %s", e->addr, msg ? msg : "?");
 			json_decref(m);
 			return -EPROTO;
 		}
@@ -482,16 +474,16 @@ static int connect_server(struct ac_equiv *e, const char *addr)
 	if (!strncmp(addr, "unix://", 7)) {
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
-		if (strlen(addr + 7) >= sizeof(sa.sun_path)) {
-			fail(e, "%s: socket path longer than %zu bytes", addr,
-			     sizeof(sa.sun_path) - 1);
-			return -ENAMETOOLONG;
-		}
+		if (strlen(addr + 7) >= sizeof(sa.sun_path))
+			return ac_fail(e->why, -ENAMETOOLONG,
+				       "%s: socket path longer than %zu bytes", addr,
+				       sizeof(sa.sun_path) - 1);
 		strcpy(sa.sun_path, addr + 7);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			fail(e, "%s: cannot connect: %s (is bitbake-hashserv running there?)",
-			     addr, strerror(errno));
+			ac_fail(e->why, 0,
+				"%s: cannot connect: %s (is bitbake-hashserv running there?)", addr,
+				strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return -EPROTO;
@@ -503,16 +495,14 @@ static int connect_server(struct ac_equiv *e, const char *addr)
 
 		if (snprintf(host, sizeof(host), "%s", addr[0] == '[' ? addr + 1 : addr) >=
 		    (int)sizeof(host))
-			return fail(e, "%s: address too long", addr), -ENAMETOOLONG;
+			return ac_fail(e->why, -ENAMETOOLONG, "%s: address too long", addr);
 		port = strrchr(host, ':');
 		*port++ = '\0';
 		if (addr[0] == '[')
 			port[-2] = '\0';
 		g = getaddrinfo(host, port, &hints, &res);
-		if (g) {
-			fail(e, "%s: %s", addr, gai_strerror(g));
-			return -EPROTO;
-		}
+		if (g)
+			return ac_fail(e->why, -EPROTO, "%s: %s", addr, gai_strerror(g));
 		for (ai = res; ai; ai = ai->ai_next) {
 			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 			if (fd >= 0 && !connect(fd, ai->ai_addr, ai->ai_addrlen))
@@ -522,11 +512,10 @@ static int connect_server(struct ac_equiv *e, const char *addr)
 			fd = -1;
 		}
 		freeaddrinfo(res);
-		if (fd < 0) {
-			fail(e, "%s: cannot connect: %s (is bitbake-hashserv running there?)",
-			     addr, strerror(errno));
-			return -EPROTO;
-		}
+		if (fd < 0)
+			return ac_fail(e->why, -EPROTO,
+				       "%s: cannot connect: %s (is bitbake-hashserv running there?)",
+				       addr, strerror(errno));
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -570,8 +559,7 @@ static int check_hash(struct ac_equiv *e, const char *what, const char *h)
 {
 	if (h && ac_is_hash64(h))
 		return 0;
-	fail(e, "%s '%s' is not 64 lowercase hex digits", what, h ? h : "");
-	return -EINVAL;
+	return ac_fail(e->why, -EINVAL, "%s '%s' is not 64 lowercase hex digits", what, h ? h : "");
 }
 
 static json_t *get_msg(const char *method, const char *taskhash, int all)
@@ -598,7 +586,7 @@ int ac_equiv_get(struct ac_equiv *e, const char *method, const char *taskhash,
 		return -ENOENT;
 	u = json_string_value(json_object_get(reply, "unihash"));
 	if (!u || !ac_is_hash64(u)) {
-		fail(e, "%s: a get reply without a valid unihash", e->addr);
+		ac_fail(e->why, 0, "%s: a get reply without a valid unihash", e->addr);
 		r = -EPROTO;
 	} else {
 		snprintf(unihash, AC_HASH_HEX, "%s", u);
@@ -654,7 +642,7 @@ int ac_equiv_get_many(struct ac_equiv *e, const char *method, const char *const 
 		return r;
 	if (!json_is_string(reply) || strcmp(json_string_value(reply), "ok")) {
 		json_decref(reply);
-		fail(e, "%s: get-stream was not accepted", e->addr);
+		ac_fail(e->why, 0, "%s: get-stream was not accepted", e->addr);
 		return -EPROTO;
 	}
 	json_decref(reply);
@@ -665,10 +653,8 @@ int ac_equiv_get_many(struct ac_equiv *e, const char *method, const char *const 
 			char req[512];
 			int l = snprintf(req, sizeof(req), "%s %s\n", method, taskhashes[sent]);
 
-			if (l >= (int)sizeof(req)) {
-				fail(e, "method name too long");
-				return -EINVAL;
-			}
+			if (l >= (int)sizeof(req))
+				return ac_fail(e->why, -EINVAL, "method name too long");
 			r = send_all(e, req, (size_t)l);
 			if (r)
 				return r;
@@ -677,10 +663,9 @@ int ac_equiv_get_many(struct ac_equiv *e, const char *method, const char *const 
 		r = recv_line(e, &line, &len);
 		if (r)
 			return r;
-		if (len && (len != 64 || (line[64] = '\0', !ac_is_hash64(line)))) {
-			fail(e, "%s: a get-stream reply that is not a unihash", e->addr);
-			return -EPROTO;
-		}
+		if (len && (len != 64 || (line[64] = '\0', !ac_is_hash64(line))))
+			return ac_fail(e->why, -EPROTO,
+				       "%s: a get-stream reply that is not a unihash", e->addr);
 		memcpy(unihashes[got], line, len);
 		unihashes[got][len] = '\0';
 		got++;
@@ -691,10 +676,8 @@ int ac_equiv_get_many(struct ac_equiv *e, const char *method, const char *const 
 	r = recv_line(e, &line, &len);
 	if (r)
 		return r;
-	if (len != 2 || memcmp(line, "ok", 2)) {
-		fail(e, "%s: get-stream did not end with ok", e->addr);
-		return -EPROTO;
-	}
+	if (len != 2 || memcmp(line, "ok", 2))
+		return ac_fail(e->why, -EPROTO, "%s: get-stream did not end with ok", e->addr);
 	return 0;
 }
 
@@ -725,7 +708,7 @@ int ac_equiv_report(struct ac_equiv *e, const struct ac_equiv_report *rep,
 		return r;
 	u = json_string_value(json_object_get(reply, "unihash"));
 	if (!u || !ac_is_hash64(u)) {
-		fail(e, "%s: a report reply without a valid unihash", e->addr);
+		ac_fail(e->why, 0, "%s: a report reply without a valid unihash", e->addr);
 		r = -EPROTO;
 	} else {
 		snprintf(resolved, AC_HASH_HEX, "%s", u);

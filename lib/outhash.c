@@ -562,37 +562,64 @@ struct pool {
 	size_t next; /* next item to claim (atomic) */
 };
 
+/* Stream fd through sha256 into digest; buf holds READ_CHUNK bytes. */
+static int hash_fd(int fd, const EVP_MD *md, EVP_MD_CTX *ctx, unsigned char *buf,
+		   unsigned char digest[32])
+{
+	ssize_t len;
+
+	if (!EVP_DigestInit_ex2(ctx, md, NULL))
+		return -ENOMEM;
+	while ((len = read(fd, buf, READ_CHUNK)) != 0) {
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)len);
+	}
+	EVP_DigestFinal_ex(ctx, digest, NULL);
+	return 0;
+}
+
 static int hash_file(int topfd, struct item *it, const EVP_MD *md, EVP_MD_CTX *ctx,
 		     unsigned char *buf)
 {
 	const char *rel = it->path[1] == '/' ? it->path + 2 : it->path;
 	struct stat st;
-	ssize_t len;
-	int fd, r = 0;
+	int fd, r;
 
 	fd = openat(topfd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = S_ISREG(st.st_mode) ? -errno : -ESTALE;
-		goto out;
-	}
-	if (!EVP_DigestInit_ex2(ctx, md, NULL)) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while ((len = read(fd, buf, READ_CHUNK)) != 0) {
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		EVP_DigestUpdate(ctx, buf, (size_t)len);
-	}
-	EVP_DigestFinal_ex(ctx, it->e.digest, NULL);
-out:
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -ESTALE; /* replaced since the walk */
+	else
+		r = hash_fd(fd, md, ctx, buf, it->e.digest);
 	close(fd);
+	return r;
+}
+
+int ac_sha256_file(const char *path, char hex[AC_OUTHASH_HEX])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(READ_CHUNK), d[32];
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		r = -errno;
+	else if (!ctx || !buf)
+		r = -ENOMEM;
+	else
+		r = hash_fd(fd, EVP_sha256(), ctx, buf, d);
+	if (!r)
+		to_hex(d, 32, hex);
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
 	return r;
 }
 
@@ -667,8 +694,9 @@ int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[A
 
 	why[0] = '\0';
 	if (ac_outhash_task_timestamps(o->task) && !o->have_source_date_epoch) {
-		snprintf(why, whysize,
-			 "task \"package\" hashes timestamps: give SOURCE_DATE_EPOCH to clamp them to");
+		snprintf(
+		    why, whysize,
+		    "task \"package\" hashes timestamps: give SOURCE_DATE_EPOCH to clamp them to");
 		return -EINVAL;
 	}
 	w.include_root = !ac_outhash_task_timestamps(o->task);

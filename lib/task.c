@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +16,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "accel/store.h"
 #include "accel/task.h"
 #include "accel/util.h"
 
@@ -26,19 +26,8 @@ struct ac_taskstore {
 	char dir[PATH_MAX];
 	char db_path[PATH_MAX];
 	sqlite3 *db;
-	char why[AC_OUTHASH_WHY];
+	char why[AC_ERR_MAX];
 };
-
-__attribute__((format(printf, 2, 3))) static int sfail(struct ac_taskstore *s, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
-	va_end(ap);
-	return 0;
-}
 
 const char *ac_taskstore_why(const struct ac_taskstore *s)
 {
@@ -113,36 +102,13 @@ int ac_task_input_hash(const char *path, char *out, size_t size, char *why, size
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(why, whysize, "input %s: neither a file nor a directory", path);
 		return -EINVAL;
-	} else {
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-		unsigned char d[32], buf[65536];
-		ssize_t n;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0 || !ctx) {
-			r = fd < 0 ? -errno : -ENOMEM;
-			snprintf(why, whysize, "input %s: %s", path, strerror(-r));
-			if (fd >= 0)
-				close(fd);
-			EVP_MD_CTX_free(ctx);
-			return r;
-		}
-		EVP_DigestInit_ex2(ctx, EVP_sha256(), NULL);
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			EVP_DigestUpdate(ctx, buf, (size_t)n);
-		r = n < 0 ? -errno : 0;
-		close(fd);
-		EVP_DigestFinal_ex(ctx, d, NULL);
-		EVP_MD_CTX_free(ctx);
-		if (r) {
-			snprintf(why, whysize, "input %s: %s", path, strerror(-r));
-			return r;
-		}
-		r = snprintf(out, size, "file ");
-		for (int i = 0; i < 32; i++)
-			r += snprintf(out + r, size - (size_t)r, "%02x", d[i]);
-		snprintf(out + r, size - (size_t)r, " %c", st.st_mode & S_IXUSR ? 'x' : '-');
 	}
+	r = ac_sha256_file(path, hex);
+	if (r) {
+		snprintf(why, whysize, "input %s: %s", path, strerror(-r));
+		return r;
+	}
+	snprintf(out, size, "file %s %c", hex, st.st_mode & S_IXUSR ? 'x' : '-');
 	return 0;
 }
 
@@ -160,7 +126,7 @@ static int sexec(struct ac_taskstore *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sfail(s, "%s: %s", s->db_path, msg ? msg : "?");
+		ac_fail(s->why, 0, "%s: %s", s->db_path, msg ? msg : "?");
 		sqlite3_free(msg);
 		return -EIO;
 	}
@@ -220,10 +186,8 @@ static int one_text(struct ac_taskstore *s, const char *sql, const char *a, cons
 	sqlite3_stmt *st;
 	int r = -ENOENT;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sfail(s, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
-		return -EIO;
-	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ac_fail(s->why, -EIO, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b)
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
@@ -240,23 +204,22 @@ int ac_taskstore_last(struct ac_taskstore *s, const char *name, char unihash[AC_
 	return one_text(s, "SELECT unihash FROM accel_tasks WHERE name=?1", name, NULL, unihash);
 }
 
+/* Run sql with texts bound to ?1..?n and, if the statement has a
+ * parameter ?n+1, the number num there. */
 static int bind_exec(struct ac_taskstore *s, const char *sql, const char *const *texts, int n,
-		     long long i1, long long i2)
+		     long long num)
 {
 	sqlite3_stmt *st;
-	int r = 0, k;
+	int r = 0;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sfail(s, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
-		return -EIO;
-	}
-	for (k = 0; k < n; k++)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ac_fail(s->why, -EIO, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
+	for (int k = 0; k < n; k++)
 		sqlite3_bind_text(st, k + 1, texts[k], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, k + 1, i1);
-	if (sqlite3_bind_parameter_count(st) > k + 1)
-		sqlite3_bind_int64(st, k + 2, i2);
+	if (sqlite3_bind_parameter_count(st) > n)
+		sqlite3_bind_int64(st, n + 1, num);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		sfail(s, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
+		ac_fail(s->why, 0, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
 		r = -EIO;
 	}
 	sqlite3_finalize(st);
@@ -271,7 +234,7 @@ int ac_taskstore_set_last(struct ac_taskstore *s, const char *name, const char *
 	return bind_exec(s,
 			 "INSERT OR REPLACE INTO accel_tasks (name, taskhash, unihash, outhash,"
 			 " updated) VALUES (?1, ?2, ?3, ?4, ?5)",
-			 t, 4, (long long)time(NULL), 0);
+			 t, 4, (long long)time(NULL));
 }
 
 int ac_taskstore_lookup(struct ac_taskstore *s, const char *name, const char *unihash,
@@ -300,7 +263,7 @@ static int forget(struct ac_taskstore *s, const char *name, const char *unihash)
 		unlink(path);
 	}
 	return bind_exec(s, "DELETE FROM accel_archives WHERE unihash=?1 AND name=?2",
-			 t, 2, 0, 0);
+			 t, 2, 0);
 }
 
 /* Copy every entry read from disk to w (the top "." left out). */
@@ -362,7 +325,7 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 
 	r = archive_rel(name, unihash, rel, sizeof(rel));
 	if (r) {
-		sfail(s, "task name %s too long", name);
+		ac_fail(s->why, 0, "task name %s too long", name);
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
@@ -370,23 +333,20 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 	*slash = '\0';
 	r = ac_mkdir_p(AT_FDCWD, path, 0755);
 	*slash = '/';
-	if (r) {
-		sfail(s, "%s: %s", path, strerror(-r));
-		return r;
-	}
+	if (r)
+		return ac_fail(s->why, r, "%s: %s", path, strerror(-r));
 	snprintf(tmp, sizeof(tmp), "%.*s/.tmp-XXXXXX", (int)(slash - path), path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		sfail(s, "%s: %s", tmp, strerror(-r));
-		return r;
+		return ac_fail(s->why, r, "%s: %s", tmp, strerror(-r));
 	}
 	/* Entries are named ./x relative to dir: work from inside it. */
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0 || dfd < 0 || fchdir(dfd) < 0) {
 		r = -errno;
-		sfail(s, "%s: %s", dir, strerror(-r));
+		ac_fail(s->why, 0, "%s: %s", dir, strerror(-r));
 		goto out;
 	}
 	rd = archive_read_disk_new();
@@ -399,23 +359,24 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 	archive_write_set_filter_option(wr, "zstd", "compression-level", "6");
 	if (archive_write_open_fd(wr, fd) != ARCHIVE_OK || archive_read_disk_open(rd, ".") !=
 								    ARCHIVE_OK) {
-		sfail(s, "%s: %s", tmp, archive_error_string(wr) ? archive_error_string(wr)
-								  : archive_error_string(rd));
+		ac_fail(s->why, 0, "%s: %s", tmp,
+			archive_error_string(wr) ? archive_error_string(wr)
+						 : archive_error_string(rd));
 		r = -EIO;
 		goto out;
 	}
 	r = copy_entries(rd, wr, s->why, sizeof(s->why));
 	if (!r && archive_write_close(wr) != ARCHIVE_OK) {
-		sfail(s, "%s: %s", tmp, archive_error_string(wr));
+		ac_fail(s->why, 0, "%s: %s", tmp, archive_error_string(wr));
 		r = -EIO;
 	}
 	if (!r && (fsync(fd) < 0 || fstat(fd, &st) < 0)) {
 		r = -errno;
-		sfail(s, "%s: %s", tmp, strerror(-r));
+		ac_fail(s->why, 0, "%s: %s", tmp, strerror(-r));
 	}
 	if (!r && rename(tmp, path) < 0) {
 		r = -errno;
-		sfail(s, "%s: %s", path, strerror(-r));
+		ac_fail(s->why, 0, "%s: %s", path, strerror(-r));
 	}
 	if (!r) {
 		const char *t[] = {unihash, name, rel, outhash};
@@ -427,7 +388,7 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 				       " outhash, size, created, last_used) VALUES (?1, ?2, ?3, ?4,"
 				       " ?5, ?6, ?6)",
 				       -1, &q, NULL) != SQLITE_OK) {
-			sfail(s, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
+			ac_fail(s->why, 0, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
 			r = -EIO;
 		} else {
 			for (int k = 0; k < 4; k++)
@@ -435,7 +396,7 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 			sqlite3_bind_int64(q, 5, (long long)st.st_size);
 			sqlite3_bind_int64(q, 6, now);
 			if (sqlite3_step(q) != SQLITE_DONE) {
-				sfail(s, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
+				ac_fail(s->why, 0, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
 				r = -EIO;
 			}
 			sqlite3_finalize(q);
@@ -534,9 +495,8 @@ out:
 int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *unihash,
 			 const char *dir, const struct ac_outhash_opts *o)
 {
-	char rel[PATH_MAX], path[PATH_MAX * 2], tmp[PATH_MAX + 32], parent[PATH_MAX];
+	char rel[PATH_MAX], path[PATH_MAX * 2], tmp[PATH_MAX + 32], copy[PATH_MAX];
 	char want[AC_HASH_HEX], got[AC_OUTHASH_HEX], why[AC_OUTHASH_WHY];
-	const char *base;
 	struct stat st;
 	int r;
 
@@ -548,30 +508,18 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 		return r;
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
 	if (stat(path, &st) < 0) {
-		sfail(s, "%s: %s", path, strerror(errno));
+		ac_fail(s->why, 0, "%s: %s", path, strerror(errno));
 		forget(s, name, unihash);
 		return -EBADMSG;
 	}
 	/* Beside dir: on the same file system, so the swap is a rename. */
-	if (snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
-		return -ENAMETOOLONG;
-	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
-		parent[strlen(parent) - 1] = '\0';
-	base = strrchr(parent, '/');
-	if (base) {
-		if (base == parent)
-			parent[1] = '\0';
-		else
-			parent[base - parent] = '\0';
-	} else {
-		strcpy(parent, ".");
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s/.accel-restore-XXXXXX", parent) >= (int)sizeof(tmp))
+	if (snprintf(copy, sizeof(copy), "%s", dir) >= (int)sizeof(copy) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.accel-restore-XXXXXX", dirname(copy)) >=
+		    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	if (!mkdtemp(tmp)) {
 		r = -errno;
-		sfail(s, "%s: %s", tmp, strerror(-r));
-		return r;
+		return ac_fail(s->why, r, "%s: %s", tmp, strerror(-r));
 	}
 	r = extract(path, tmp, why, sizeof(why));
 	if (!r) {
@@ -584,7 +532,7 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 	}
 	if (r) {
 		ac_rm_rf(AT_FDCWD, tmp);
-		sfail(s, "%s: %s", path, why);
+		ac_fail(s->why, 0, "%s: %s", path, why);
 		if (r == -EBADMSG)
 			forget(s, name, unihash);
 		return r;
@@ -598,7 +546,7 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 		r = -errno;
 	}
 	if (r) {
-		sfail(s, "%s: %s", dir, strerror(-r));
+		ac_fail(s->why, 0, "%s: %s", dir, strerror(-r));
 		ac_rm_rf(AT_FDCWD, tmp);
 		return r;
 	}
@@ -606,7 +554,7 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 		const char *t[] = {unihash, name};
 
 		bind_exec(s, "UPDATE accel_archives SET last_used=?3 WHERE unihash=?1 AND name=?2",
-			  t, 2, (long long)time(NULL), 0);
+			  t, 2, (long long)time(NULL));
 	}
 	return 0;
 }
@@ -630,8 +578,7 @@ int ac_taskstore_gc(struct ac_taskstore *s, unsigned long long max_bytes, time_t
 			       "SELECT unihash, name, size, last_used FROM accel_archives ORDER BY"
 			       " last_used ASC, created ASC",
 			       -1, &st, NULL) != SQLITE_OK) {
-		sfail(s, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
-		return -EIO;
+		return ac_fail(s->why, -EIO, "%s: %s", s->db_path, sqlite3_errmsg(s->db));
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct row *nv = realloc(v, (n + 1) * sizeof(*v));

@@ -60,8 +60,10 @@ int ac_equiv_report(struct ac_equiv *e, const struct ac_equiv_report *rep,
 
 /* Pieces of one message as the wire carries them: the JSON text plus "\n"
  * when shorter than AC_HASHSERV_MAX_CHUNK - 1 characters, else the
- * chunk-stream header, pieces of AC_HASHSERV_MAX_CHUNK - 1 characters each
- * ending in "\n", and an empty line. Returns the framed text (malloc'd). */
+ * chunk-stream header, pieces of at most AC_HASHSERV_MAX_CHUNK - 1
+ * characters each ending in "\n" (a piece never ends on a space, which the
+ * server would strip), and an empty line. Returns the framed text
+ * (malloc'd). */
 char *ac_hashserv_frame(const char *json, size_t *outlen);
 
 #endif /* ACCEL_EQUIV_H */

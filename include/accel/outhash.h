@@ -85,6 +85,8 @@ int ac_outhash_header(const struct ac_outhash_opts *o, struct ac_buf *out);
 int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[AC_OUTHASH_HEX],
 		    struct ac_buf *lines, char *why, size_t whysize);
 
+/* sha256 of a file's content as 64 lowercase hex digits; 0 or -errno. */
+int ac_sha256_file(const char *path, char hex[AC_OUTHASH_HEX]);
 /* sha256 of a buffer as 64 lowercase hex digits. */
 void ac_sha256_hex(const void *data, size_t len, char hex[AC_OUTHASH_HEX]);
 /* Is s exactly 64 lowercase hex digits (bitbake's unihash rule)? */

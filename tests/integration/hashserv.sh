@@ -14,8 +14,8 @@ METHOD=accel.outhash.OEOuthashBasic
 h() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
 T1=$(h task-1) T2=$(h task-2) T3=$(h task-3) T5=$(h task-5) T6=$(h task-6)
-T7=$(h task-7) T8=$(h task-8) TU=$(h task-unknown)
-O1=$(h out-1) O2=$(h out-2) O3=$(h out-3) O4=$(h out-4) O5=$(h out-5) O6=$(h out-6)
+T7=$(h task-7) T8=$(h task-8) T9=$(h task-9) TU=$(h task-unknown)
+O1=$(h out-1) O2=$(h out-2) O3=$(h out-3) O4=$(h out-4) O5=$(h out-5) O6=$(h out-6) O7=$(h out-7)
 U5=$(h uni-5) U6=$(h uni-6)
 
 # start_peer NAME BIND: start a stand-in logging to $T_DIR/NAME.log; its
@@ -113,9 +113,8 @@ check "get-stream used the protocol's stream mode" yes \
 	"$(grep -q '^recv get-stream ' "$T_DIR/peer.log" && grep -q "^stream-recv get-stream $METHOD $TU " "$T_DIR/peer.log" && echo yes || echo no)"
 
 # A 100 KiB siginfo: more than a line's 32 KiB, so chunked on the way in
-# and on the way back. No spaces in it: bitbake's receivers strip trailing
-# whitespace from every line, so a space at the end of a chunk is lost by
-# the real server too; quotes, backslashes, tabs and newlines do travel.
+# and on the way back; quotes, backslashes, tabs and newlines must travel.
+# (Spaces at chunk ends are checked below.)
 python3 - "$T_DIR/siginfo" << 'EOF'
 import hashlib, sys
 out, i = [], 0
@@ -157,6 +156,20 @@ EOF
 )"
 check "the peer sent the row chunked" 1 "$(log_from peer "$mark" | grep -c '^send get chunked=1 ')"
 expect "get --all of an unknown taskhash is exit 8" 8 "" equiv "${HS[@]}" get --all "$TU"
+
+# bitbake's server strips trailing whitespace off every line it reads, chunk
+# lines too. A siginfo whose run of 600 spaces covers the first chunk's end
+# (the report's JSON puts the siginfo about 350 characters in) must arrive
+# whole: accelctl never ends a chunk on a space. Non-ASCII travels as \u
+# escapes, so no chunk splits a UTF-8 sequence.
+python3 -c "import sys; open(sys.argv[1], 'w').write('a' * 32300 + ' ' * 600 + 'b\u00e9' * 20000 + '\n')" "$T_DIR/siginfo2"
+mark=$(log_len peer)
+ctl equiv "${HS[@]}" report --siginfo "$T_DIR/siginfo2" "$T9" "$O7" > /dev/null
+ctl equiv "${HS[@]}" get --all "$T9" > /dev/null
+check "a siginfo with spaces at a chunk's end and non-ASCII arrives whole" yes \
+	"$(python3 -c "import json, sys; print('yes' if json.load(open(sys.argv[1]))['outhash_siginfo'] == open(sys.argv[2]).read() else 'no')" "$T_DIR/out" "$T_DIR/siginfo2")"
+check "the peer dropped no trailing whitespace" 0 \
+	"$(log_from peer "$mark" | grep -c 'chunk-trailing-whitespace-dropped' || true)"
 
 # Unihashes the server would refuse (invoke-error): accelctl refuses them first.
 for bad in "$(echo "$T8" | tr a-f A-F)" abc123; do

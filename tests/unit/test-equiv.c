@@ -217,6 +217,31 @@ Test(frame, long_message_in_pieces)
 	free(m);
 }
 
+/* Bitbake's server rstrip()s every line it reads, chunk lines too: a space
+ * at the end of a chunk would be lost. */
+Test(frame, no_chunk_ends_on_a_space)
+{
+	size_t len, n = 32766 + 1 + 40000;
+	char *m = text_of(n), *f, *p, *nl;
+	struct ac_buf joined = {0};
+
+	m[32766] = ' ';       /* the last character of the first full chunk */
+	m[32766 + 32767 - 2] = ' '; /* and a run ending near the second's end */
+	m[32766 + 32767 - 1] = ' ';
+	f = ac_hashserv_frame(m, &len);
+	p = strchr(f, '\n') + 1; /* after the chunk-stream header */
+	while ((nl = strchr(p, '\n')) && nl != p) {
+		cr_expect_neq(nl[-1], ' ', "a chunk ends on a space at %zu", (size_t)(nl - f));
+		cr_expect_leq(nl - p, 32767);
+		cr_assert_eq(ac_buf_add(&joined, p, (size_t)(nl - p)), 0);
+		p = nl + 1;
+	}
+	cr_expect_str_eq(joined.p, m, "the chunks join to the message");
+	ac_buf_free(&joined);
+	free(f);
+	free(m);
+}
+
 Test(frame, remote_addresses)
 {
 	cr_expect(ac_equiv_is_remote("unix:///run/hashserv.sock"));
