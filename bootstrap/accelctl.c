@@ -38,6 +38,7 @@ struct ctl {
 	const char *state_dir;
 	char root[PATH_MAX];
 	struct ac_rootstate rs;
+	int group;              /* a NAME named the compiler (gcc) */
 };
 
 static void usage(FILE *out)
@@ -48,7 +49,8 @@ static void usage(FILE *out)
 		"builds of the same package version.\n"
 		"\n"
 		"Commands:\n"
-		"  enable [-p] [--allow-skew] NAME...  run NAME natively from the next exec on\n"
+		"  enable [-p] [--allow-skew] [--allow-toolchain-skew] NAME...\n"
+		"                                      run NAME natively from the next exec on\n"
 		"  disable [-p] NAME...                run NAME emulated again\n"
 		"  list                                the enabled programs and their use\n"
 		"  status                              view daemon, mount, binfmt entry, store\n"
@@ -71,6 +73,12 @@ static void usage(FILE *out)
 		"      --allow-skew      (enable) accept an amd64 build of another version when\n"
 		"                        the root's exact one is not available; stays allowed\n"
 		"                        for the root, and status reports it\n"
+		"      --allow-toolchain-skew  (enable gcc) accept a host compiler built from\n"
+		"                        another gcc source version than the root's; its objects\n"
+		"                        differ at least in the .comment identification\n"
+		"NAME gcc is the compiler: the gcc, g++ and cpp drivers, cc1, cc1plus,\n"
+		"collect2, lto-wrapper, lto1, as, strip, objcopy, objdump and readelf, served\n"
+		"by the host build of the root's exact GCC (accel-build-toolchain ROOT).\n"
 		"\n"
 		"Options (before the command):\n"
 		"  -r, --root ROOT       the root (default: the only set-up root)\n"
@@ -178,6 +186,17 @@ static char **resolve_all(struct ctl *c, const struct ac_rootdb *db, char **name
 				       names[i]);
 			continue;
 		}
+		if (!strcmp(names[i], "gcc")) {
+			/* the compiler: drivers, cc1..., as and friends */
+			r = ac_rootdb_compiler(db, &v, &nv);
+			if (r < 0)
+				ac_die_errno(AC_EXIT_FAILURE, -r, "list the compiler of %s", c->root);
+			if (r == 0 && !nenabled)
+				ac_die(AC_EXIT_NOT_ARMEL, "gcc: %s has no armel gcc (/usr/bin/gcc)",
+				       c->root);
+			c->group = 1;
+			continue;
+		}
 		r = ac_resolve_name(db->rootfd, c->root, names[i], canon, sizeof(canon), err);
 		if (r) {
 			/* disable: an enabled program since removed from the root
@@ -211,6 +230,8 @@ static void open_db(struct ctl *c, struct ac_rootdb *db)
 		ac_die(r == -ENOENT ? AC_EXIT_NOT_ARMEL : exit_code(r), "%s", err);
 }
 
+enum { SKEW_PACKAGES = 1, SKEW_TOOLCHAIN = 2 };
+
 static void open_store(struct ctl *c, struct ac_store *s, int allow_skew)
 {
 	char err[AC_ERR_MAX], dir[PATH_MAX];
@@ -224,7 +245,10 @@ static void open_store(struct ctl *c, struct ac_store *s, int allow_skew)
 	/* Skew allowed once for this root (accel-bootstrap --allow-skew) stays
 	 * allowed. */
 	snprintf(dir, sizeof(dir), "%s/allow-skew", c->rs.rel);
-	s->allow_skew = allow_skew || faccessat(c->rs.statefd, dir, F_OK, 0) == 0;
+	s->allow_skew = (allow_skew & SKEW_PACKAGES) || faccessat(c->rs.statefd, dir, F_OK, 0) == 0;
+	snprintf(dir, sizeof(dir), "%s/allow-toolchain-skew", c->rs.rel);
+	s->allow_toolchain_skew =
+		(allow_skew & SKEW_TOOLCHAIN) || faccessat(c->rs.statefd, dir, F_OK, 0) == 0;
 }
 
 static int apply(struct ctl *c, struct ac_rootdb *db, struct ac_store *s, char **set, size_t n)
@@ -244,6 +268,7 @@ static int parse_sub(int argc, char **argv, int *packages, int *allow_skew, int 
 	static const struct option opts[] = {
 		{"package", no_argument, NULL, 'p'},
 		{"allow-skew", no_argument, NULL, 's'},
+		{"allow-toolchain-skew", no_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -253,7 +278,9 @@ static int parse_sub(int argc, char **argv, int *packages, int *allow_skew, int 
 		if (ch == 'p')
 			*packages = 1;
 		else if (ch == 's' && skew_ok)
-			*allow_skew = 1;
+			*allow_skew |= SKEW_PACKAGES;
+		else if (ch == 't' && skew_ok)
+			*allow_skew |= SKEW_TOOLCHAIN;
 		else
 			ac_die(AC_EXIT_USAGE, "%s: unknown option; see accelctl --help", argv[0]);
 	}
@@ -293,8 +320,10 @@ static int cmd_enable(struct ctl *c, int argc, char **argv)
 	apply(c, &db, &s, set, n);
 	/* Once allowed for a root, skew stays allowed (until teardown): the
 	 * programs enabled with it must keep their host build. */
-	if (skew && ac_state_put(&c->rs, "allow-skew", "1\n"))
+	if ((skew & SKEW_PACKAGES) && ac_state_put(&c->rs, "allow-skew", "1\n"))
 		ac_die(AC_EXIT_FAILURE, "write %s/allow-skew", c->rs.dir);
+	if ((skew & SKEW_TOOLCHAIN) && ac_state_put(&c->rs, "allow-toolchain-skew", "1\n"))
+		ac_die(AC_EXIT_FAILURE, "write %s/allow-toolchain-skew", c->rs.dir);
 	for (size_t i = 0; i < nadd; i++)
 		printf("enabled %s\n", add[i]);
 	return AC_EXIT_OK;
@@ -318,7 +347,7 @@ static int cmd_disable(struct ctl *c, int argc, char **argv)
 
 		for (size_t k = 0; k < ncur; k++)
 			found |= !strcmp(cur[k], del[i]);
-		if (!found && !packages)
+		if (!found && !packages && !c->group)
 			ac_die(AC_EXIT_USAGE, "%s is not enabled; nothing was changed", del[i]);
 	}
 	set = calloc(ncur + 1, sizeof(*set));

@@ -658,6 +658,13 @@ static void plan_view(struct bootstrap *b, struct ac_rootstate *rs)
 				ac_die(AC_EXIT_FAILURE, "out of memory");
 		}
 		drop_never(set, &n);
+		/* The compiler, once it is faithful: the store holds the host
+		 * build of the root's exact GCC (accel-build-toolchain). */
+		for (size_t i = 0; i < db.npkgs; i++)
+			if (db.pkgs[i].toolchain && !strncmp(db.pkgs[i].name, "gcc-", 4) &&
+			    ac_store_has_toolchain(&store, &db.pkgs[i]) &&
+			    (r = ac_rootdb_compiler(&db, &set, &n)) < 0)
+				ac_die_errno(AC_EXIT_FAILURE, -r, "list the compiler of %s", b->root);
 		if (n)
 			qsort(set, n, sizeof(*set), ac_cmp_strp);
 	}

@@ -169,6 +169,21 @@ static struct ac_pkg *index_get(const struct ac_rootdb *db, const char *path)
 	return NULL;
 }
 
+/* gcc-12, cpp-12, g++-12: the packages of the root's compiler proper. */
+static int is_compiler_pkg(const char *name)
+{
+	static const char *const stems[] = {"gcc-", "cpp-", "g++-"};
+
+	for (size_t i = 0; i < sizeof(stems) / sizeof(stems[0]); i++) {
+		size_t l = strlen(stems[i]);
+
+		if (!strncmp(name, stems[i], l) && name[l] &&
+		    strspn(name + l, "0123456789") == strlen(name + l))
+			return 1;
+	}
+	return 0;
+}
+
 static int cmp_pkg(const void *a, const void *b)
 {
 	return strcmp(((const struct ac_pkg *)a)->name, ((const struct ac_pkg *)b)->name);
@@ -282,6 +297,7 @@ int ac_rootdb_open(struct ac_rootdb *db, const char *root, char *err)
 			.arch = strdup(f[1]),
 			.version = strdup(f[2]),
 			.ma_same = i > 4 && !strcmp(f[4], "same"),
+			.toolchain = is_compiler_pkg(f[0]),
 		};
 		if (!db->pkgs[db->npkgs].name || !db->pkgs[db->npkgs].arch ||
 		    !db->pkgs[db->npkgs].version) {
@@ -396,6 +412,50 @@ int ac_rootdb_programs(const struct ac_rootdb *db, const struct ac_pkg *p, char 
 	return r < 0 ? r : c.added;
 }
 
+int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n)
+{
+	/* in /usr/bin as TRIPLET-NAME-MAJOR, in /usr/lib/gcc/TRIPLET/MAJOR/, and
+	 * binutils' in /usr/bin as TRIPLET-NAME */
+	static const char *const drivers[] = {"gcc", "g++", "cpp"};
+	static const char *const libexec[] = {"cc1", "cc1plus", "collect2", "lto-wrapper", "lto1"};
+	static const char *const binutils[] = {"as", "strip", "objcopy", "objdump", "readelf"};
+	const size_t nd = sizeof(drivers) / sizeof(drivers[0]);
+	const size_t nl = sizeof(libexec) / sizeof(libexec[0]);
+	const size_t nb = sizeof(binutils) / sizeof(binutils[0]);
+	char driver[AC_PATH_MAX], path[AC_PATH_MAX], canon[AC_PATH_MAX], why[AC_ERR_MAX];
+	char triplet[128], major[16];
+	const char *base, *dash;
+	struct ac_pkg *owner;
+	int added = 0, r;
+
+	/* /usr/bin/gcc -> gcc-12 -> arm-linux-gnueabi-gcc-12 */
+	if (ac_canon(db->rootfd, "/", "/usr/bin/gcc", driver, sizeof(driver)) <= 0 ||
+	    ac_program_check(db, driver, &owner, why) || !owner->toolchain)
+		return 0;
+	base = strrchr(driver, '/') + 1;
+	dash = strstr(base, "-gcc-");
+	if (!dash || (size_t)(dash - base) >= sizeof(triplet) || strlen(dash + 5) >= sizeof(major))
+		return 0;
+	snprintf(triplet, sizeof(triplet), "%.*s", (int)(dash - base), base);
+	snprintf(major, sizeof(major), "%s", dash + 5);
+	for (size_t i = 0; i < nd + nl + nb; i++) {
+		if (i < nd)
+			snprintf(path, sizeof(path), "/usr/bin/%s-%s-%s", triplet, drivers[i], major);
+		else if (i < nd + nl)
+			snprintf(path, sizeof(path), "/usr/lib/gcc/%s/%s/%s", triplet, major,
+				 libexec[i - nd]);
+		else
+			snprintf(path, sizeof(path), "/usr/bin/%s-%s", triplet, binutils[i - nd - nl]);
+		if (ac_canon(db->rootfd, "/", path, canon, sizeof(canon)) <= 0 ||
+		    ac_program_check(db, canon, &owner, why))
+			continue; /* that part is not installed */
+		if ((r = ac_strv_add(v, n, canon)) < 0)
+			return r;
+		added += r;
+	}
+	return added;
+}
+
 int ac_program_check(const struct ac_rootdb *db, const char *path, struct ac_pkg **pkg, char *err)
 {
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
@@ -494,17 +554,80 @@ static const char *store_version(const struct ac_pkg *p)
 int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size)
 {
 	char v[512];
+	size_t l;
 
 	version_file(store_version(p), v, sizeof(v));
-	return (size_t)snprintf(out, size, "pkgs/%s_%s_amd64", p->name, v) < size ? 0
-										 : -ENAMETOOLONG;
+	if (p->toolchain)
+		l = (size_t)snprintf(out, size, "toolchains/gcc-%s_%s", strchr(p->name, '-') + 1, v);
+	else
+		l = (size_t)snprintf(out, size, "pkgs/%s_%s_amd64", p->name, v);
+	return l < size ? 0 : -ENAMETOOLONG;
+}
+
+int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p)
+{
+	char d[1100];
+
+	return !ac_store_pkgdir(p, d, sizeof(d) - 16) && (strcat(d, "/.complete"), 1) &&
+	       faccessat(s->fd, d, F_OK, 0) == 0;
 }
 
 static int have_pkg(const struct ac_store *s, const struct ac_pkg *p)
 {
 	char d[1024];
 
+	if (p->toolchain)
+		return ac_store_has_toolchain(s, p);
 	return !ac_store_pkgdir(p, d, sizeof(d)) && faccessat(s->fd, d, F_OK, 0) == 0;
+}
+
+/*
+ * A compiler package whose toolchain build is missing: take another built
+ * version with allow_toolchain_skew, else refuse, saying what differs and
+ * what to do. Toolchains are never downloaded.
+ */
+static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, char *err)
+{
+	const char *major = strchr(p->name, '-') + 1;
+	char prefix[64], other[512] = "";
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	snprintf(prefix, sizeof(prefix), "gcc-%s_", major);
+	fd = openat(s->fd, "toolchains", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && (d = fdopendir(fd))) {
+		while ((de = readdir(d))) {
+			char done[1024];
+
+			if (strncmp(de->d_name, prefix, strlen(prefix)) || strchr(de->d_name, '.') == de->d_name)
+				continue;
+			snprintf(done, sizeof(done), "toolchains/%s/.complete", de->d_name);
+			if (faccessat(s->fd, done, F_OK, 0) == 0 && strlen(de->d_name) < sizeof(other))
+				snprintf(other, sizeof(other), "%s", de->d_name + strlen(prefix));
+		}
+		closedir(d);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	for (char *c; (c = strstr(other, "%3a"));)
+		memmove(c + 1, c + 3, strlen(c + 3) + 1), *c = ':';
+	if (other[0] && s->allow_toolchain_skew) {
+		free(p->store_version);
+		return (p->store_version = strdup(other)) ? 0 : -ENOMEM;
+	}
+	if (other[0])
+		return ac_fail(err, -ENOPKG,
+			    "%s: the root has %s but the store's host compiler was built from "
+			    "gcc-%s-source %s, so objects would differ (at least in the compiler "
+			    "identification in .comment); build the exact one with "
+			    "`accel-build-toolchain %s`, or pass --allow-toolchain-skew to use %s",
+			    p->name, p->version, major, other, s->root_hint, other);
+	return ac_fail(err, -ENOPKG,
+		    "%s %s: the store has no host build of the root's compiler "
+		    "(%s/toolchains/gcc-%s_%s); build it once with `accel-build-toolchain %s` "
+		    "(about an hour on 2 cores), or leave the compiler emulated",
+		    p->name, p->version, s->dir, major, p->version, s->root_hint);
 }
 
 /* Which amd64 versions apt knows for the packages (apt-cache madison). */
@@ -624,6 +747,15 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err)
 
 	if (!miss)
 		return -ENOMEM;
+	snprintf(s->root_hint, sizeof(s->root_hint), "%s", db->root);
+	for (size_t i = 0; i < db->npkgs; i++) {
+		struct ac_pkg *p = &db->pkgs[i];
+
+		if (p->wanted && p->toolchain && !have_pkg(s, p) && (r = toolchain_missing(s, p, err))) {
+			free(miss);
+			return r;
+		}
+	}
 	for (size_t i = 0; i < db->npkgs; i++)
 		if (db->pkgs[i].wanted && !have_pkg(s, &db->pkgs[i]))
 			miss[n++] = &db->pkgs[i];

@@ -12,6 +12,10 @@
 #                      by default the two run at the same time
 #   --jobs N           DEB_BUILD_OPTIONS=parallel=N (default 1)
 #   --keep             keep the two roots (ROOTS are printed)
+#   --accelerated-only build only in the accelerated root (timing); no report
+#   --no-compiler      keep the compiler emulated even when a host build of
+#                      the root's exact GCC is in $ACCEL_TOOLCHAINS (default
+#                      /var/cache/accel/test-store/toolchains, `make toolchain`)
 # accel's programs come from $ACCEL_BOOTSTRAP, $ACCEL_CTL, $ACCEL_DISPATCH,
 # $ACCEL_FUSEVIEW (set by `make check-e2e` and `make bench`), or from PATH.
 #
@@ -38,9 +42,9 @@ DISPATCH=${ACCEL_DISPATCH:-}
 FUSEVIEW=${ACCEL_FUSEVIEW:-}
 
 die() { echo "compare-build: $*" >&2; exit "${2:-4}"; }
-usage() { sed -n '5,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-with="" out="" sequential=0 jobs=1 keep=0
+with="" out="" sequential=0 jobs=1 keep=0 compiler=1 only_acc=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--with) [ $# -ge 2 ] || usage; with=${2//,/ }; shift 2 ;;
@@ -48,6 +52,8 @@ while [ $# -gt 0 ]; do
 	--sequential) sequential=1; shift ;;
 	--jobs) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; jobs=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--no-compiler) compiler=0; shift ;;
+	--accelerated-only) only_acc=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "compare-build: unknown option $1" >&2; usage ;;
 	*) break ;;
@@ -152,6 +158,20 @@ bs_args=(--binfmt-name "$binfmt_name" --state-dir "$state")
 [ -z "$FUSEVIEW" ] || bs_args+=(--fuseview "$FUSEVIEW")
 [ -z "${ACCEL_STORE:-}" ] || bs_args+=(--store "$ACCEL_STORE")
 
+# The host compiler (accel-build-toolchain) goes into the run's own store
+# (hard links), where accel-bootstrap's default set picks it up.
+toolchains=${ACCEL_TOOLCHAINS:-/var/cache/accel/test-store/toolchains}
+if [ "$compiler" = 1 ] && [ -z "${ACCEL_STORE:-}" ] && ls "$toolchains"/gcc-*/.complete > /dev/null 2>&1; then
+	mkdir -p "$state/store/toolchains"
+	for t in "$toolchains"/gcc-*; do
+		[ -f "$t/.complete" ] || continue
+		cp -al "$t" "$state/store/toolchains/" 2>/dev/null || cp -a "$t" "$state/store/toolchains/"
+	done
+	echo "compare-build: compiler native ($(cd "$state/store/toolchains" && echo gcc-*))" >&2
+else
+	echo "compare-build: compiler emulated" >&2
+fi
+
 setup_accel() {
 	"$BOOTSTRAP" "${bs_args[@]}" "$acc" > "$out/accelerated/bootstrap.log" 2>&1 ||
 		die "accel-bootstrap $acc failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
@@ -176,7 +196,11 @@ build() {
 }
 
 rc_emu=0 rc_acc=0
-if [ "$sequential" = 1 ]; then
+if [ "$only_acc" = 1 ]; then
+	setup_accel
+	build accelerated "$acc" || die "the accelerated build failed; see $out/accelerated/build.log" 3
+	exit 0
+elif [ "$sequential" = 1 ]; then
 	build emulated "$emu" || rc_emu=$?
 	setup_accel
 	build accelerated "$acc" || rc_acc=$?

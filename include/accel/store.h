@@ -34,6 +34,7 @@ struct ac_pkg {
 	char *version;     /* installed in the root */
 	char *store_version; /* what the store holds (differs only with skew) */
 	int ma_same;       /* Multi-Arch: same (its list is NAME:armel.list) */
+	int toolchain;     /* gcc-N, cpp-N, g++-N: served from a toolchain build */
 	int wanted;        /* planner: needed in the store */
 };
 
@@ -68,7 +69,9 @@ struct ac_store {
 	int fd;
 	int lockfd;
 	int allow_skew;
+	int allow_toolchain_skew; /* accept a compiler built from another version */
 	int verbose;            /* show apt's progress */
+	char root_hint[4096];   /* the root being served, for messages */
 };
 
 /* Open (creating) the store at dir and lock it for this process. */
@@ -79,8 +82,25 @@ void ac_store_close(struct ac_store *s);
  * (-ENOPKG, naming package and both versions) unless s->allow_skew, where
  * store_version records what was taken instead. */
 int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err);
-/* "pkgs/NAME_VERSION_amd64" of p in the store (store_version). */
+/* "pkgs/NAME_VERSION_amd64" of p in the store (store_version); for the
+ * compiler packages (p->toolchain) "toolchains/gcc-N_VERSION": the host
+ * build of the root's GCC made by accel-build-toolchain, never Debian's
+ * amd64 gcc-N (which targets amd64). A missing toolchain is not downloaded:
+ * ac_store_fetch refuses (-ENOPKG) with the command that builds it. */
 int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size);
+/* Is the toolchain for p (exact version, or store_version) in the store? */
+int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p);
+
+/*
+ * The root's compiler: the programs `accelctl enable gcc` enables, as
+ * canonical paths (appended to *v, unique): the gcc-N drivers and the
+ * programs of gcc-N, cpp-N and g++-N the root has (cc1, cc1plus, collect2,
+ * lto-wrapper, lto1), and binutils' as, strip, objcopy, objdump and
+ * readelf. ld, ar, ranlib and nm are left out: they load the root's armel
+ * LTO plugin, which a host program cannot. Returns how many were added,
+ * 0 if the root has no gcc, or -errno.
+ */
+int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n);
 
 struct ac_plan_entry {
 	char *view;    /* relative to the view's root */

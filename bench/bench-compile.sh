@@ -1,0 +1,97 @@
+#!/bin/bash
+# bench-compile.sh: the cost of one compile, `gcc -O2 -g -c` of a mid-size
+# C file (GNU make's src/main.c, preprocessed once in the root so every run
+# reads the same text), three ways; median of 5 runs each, never an
+# assertion:
+#
+#   emulated     in the armel root, the root's gcc, cc1 and as under qemu
+#   accelerated  in the same root with `accelctl enable gcc`: the dispatcher
+#                runs the host build of the root's GCC (and binutils) from
+#                the view
+#   direct       the same host binaries run directly on the host, outside
+#                the root (no binfmt_misc, no dispatcher, no view)
+#
+# Needs the host compiler in the test store (`make toolchain`); without it
+# the benchmark says so and does nothing. Output: bench/out/compile-table.md.
+set -euo pipefail
+: "${ACCEL_BOOTSTRAP:?run through make bench}"
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${ACCEL_BENCH_OUT:-${ACCEL_BUILDDIR:-$SRCDIR}/bench/out}
+STORE=${ACCEL_TEST_STORE:-/var/cache/accel/test-store}
+RUNS=5
+[ "$(id -u)" = 0 ] || { echo "bench-compile: needs root" >&2; exit 2; }
+tc=$(ls -d "$STORE"/toolchains/gcc-*/ 2> /dev/null | head -n 1)
+if [ -z "$tc" ] || [ ! -f "$tc/.complete" ]; then
+	echo "bench-compile: no host compiler in $STORE/toolchains (make toolchain); skipped" | tee "$OUT/compile-table.md"
+	exit 0
+fi
+mkdir -p "$OUT"
+id=accel-bc-$$
+root=/var/tmp/$id
+state=/var/tmp/$id.state
+up=0
+cleanup() {
+	set +e
+	[ "$up" = 0 ] || "$ACCEL_BOOTSTRAP" --teardown --binfmt-name "$id" --state-dir "$state" "$root" > /dev/null 2>&1
+	bash "$SRCDIR/scripts/buildd-root.sh" destroy "$root"
+	rm -rf "$state" "$root.bin"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
+bash "$SRCDIR/scripts/buildd-root.sh" new "$root" > /dev/null
+bash "$SRCDIR/scripts/buildd-root.sh" mount "$root"
+chroot "$root" sh -c 'cd /tmp && apt-get source -qq make-dfsg=4.3-4.1' > /dev/null 2>&1 ||
+	{ echo "bench-compile: apt-get source make-dfsg in the root failed" >&2; exit 1; }
+bs=(--binfmt-name "$id" --state-dir "$state" --store "$STORE")
+[ -z "${ACCEL_DISPATCH:-}" ] || bs+=(--dispatcher "$ACCEL_DISPATCH")
+[ -z "${ACCEL_FUSEVIEW:-}" ] || bs+=(--fuseview "$ACCEL_FUSEVIEW")
+"$ACCEL_BOOTSTRAP" "${bs[@]}" "$root" > /dev/null
+up=1
+ctl() { "$ACCEL_CTL" --state-dir "$state" --root "$root" "$@"; }
+ctl enable gcc > /dev/null
+chroot "$root" sh -c 'cd /tmp/make-* && ./configure -q > /dev/null && gcc -E -DHAVE_CONFIG_H -I. -Isrc -Ilib src/main.c -o /tmp/main.i'
+lines=$(wc -l < "$root/tmp/main.i")
+
+# median of RUNS wall times (ms) of the command
+median() {
+	local t=()
+	for _ in $(seq "$RUNS"); do
+		local t0 t1
+		t0=$(date +%s%N)
+		"$@" > /dev/null
+		t1=$(date +%s%N)
+		t+=($(( (t1 - t0) / 1000000 )))
+	done
+	printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+compile='gcc -O2 -g -c /tmp/main.i -o /tmp/main.o'
+acc=$(median chroot "$root" sh -c "$compile")
+cp "$root/tmp/main.o" "$OUT/main.accelerated.o"
+# Directly on the host: the toolchain's driver finds its cc1 beside itself;
+# -B gives it the host build of the root's binutils as `as`.
+mkdir -p "$root.bin"
+as_host=$(ls "$STORE"/pkgs/binutils-arm-linux-gnueabi_*_amd64/usr/bin/arm-linux-gnueabi-as | head -n 1)
+ln -sf "$as_host" "$root.bin/as"
+libs=$(dirname "$as_host")/../lib/x86_64-linux-gnu
+cp "$root/tmp/main.i" "$root.bin/main.i"
+dir=$(median env LD_LIBRARY_PATH="$libs" "$tc/usr/bin/arm-linux-gnueabi-gcc-12" -B"$root.bin/" \
+	-O2 -g -c "$root.bin/main.i" -o "$root.bin/main.o")
+ctl disable gcc > /dev/null
+emu=$(median chroot "$root" sh -c "$compile")
+cmp -s "$root/tmp/main.o" "$OUT/main.accelerated.o" && same=identical || same=DIFFERENT
+{
+	echo "one compile: gcc -O2 -g -c of GNU make's src/main.c preprocessed ($lines lines), median of $RUNS, $(date -u +%Y-%m-%d)"
+	echo
+	echo "| compiler | ms | emulated / this | this / direct |"
+	echo "|---|---|---|---|"
+	awk -v e="$emu" -v a="$acc" -v d="$dir" 'BEGIN {
+		printf "| emulated (qemu) | %d | 1.00x | %.2fx |\n", e, e / d
+		printf "| accelerated (dispatcher + view) | %d | %.2fx | %.2fx |\n", a, e / a, a / d
+		printf "| direct (host, no root) | %d | %.2fx | 1.00x |\n", d, e / d
+	}'
+	echo
+	echo "objects, emulated vs accelerated: $same"
+} > "$OUT/compile-table.md"
+cat "$OUT/compile-table.md"

@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# build-toolchain.sh ROOT [--store DIR] [--work DIR] [--jobs N]
+#
+# Builds, once, the host (x86_64) equivalent of ROOT's compiler: GCC from
+# Debian's gcc-12-source package of exactly the version of gcc-12 that ROOT
+# has, patched the way Debian patches it for a native armel build and
+# configured with the very arguments ROOT's own gcc was configured with
+# (read from ROOT's driver), so every path, spec and default compiled into
+# it is the root's. Only the machine code of the compiler differs: it is
+# built by the host's compiler. The result goes into
+# STORE/toolchains/gcc-12_VERSION/ (the layout of the root's gcc-12, cpp-12
+# and g++-12 packages: usr/bin/arm-linux-gnueabi-gcc-12,
+# usr/lib/gcc/arm-linux-gnueabi/12/cc1, ...), where accel-bootstrap and
+# accelctl find it (`accelctl enable gcc`).
+#
+# Only the programs the root's gcc-12, cpp-12 and g++-12 packages have
+# (drivers, cc1, cc1plus, lto1, collect2, lto-wrapper, the LTO plugin) are
+# built, not the other front ends and not the target libraries: those stay
+# the root's own. Takes about an hour on 2 cores (see bench/RESULTS.md). Re-running after a
+# finished build does nothing; an interrupted one resumes. Needs root (apt).
+#
+# Exit: 0 built (or already there), 1 failure, 2 usage, 3 ROOT has no gcc-12,
+# 6 the archive has no gcc-12-source of ROOT's version.
+set -euo pipefail
+
+usage() { echo "usage: $0 ROOT [--store DIR] [--work DIR] [--jobs N]" >&2; exit 2; }
+die() { echo "build-toolchain: $*" >&2; exit 1; }
+
+root=
+store=${ACCEL_STORE:-/var/lib/accel/store}
+work=${ACCEL_TOOLCHAIN_WORK:-/var/tmp/accel-toolchain}
+jobs=$(nproc)
+while [ $# -gt 0 ]; do
+	case $1 in
+	--store) store=$2; shift 2 ;;
+	--work) work=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	-h|--help) sed -n '3,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-*) usage ;;
+	*) [ -z "$root" ] || usage; root=$1; shift ;;
+	esac
+done
+[ -n "$root" ] || usage
+[ -d "$root/var/lib/dpkg" ] || { echo "build-toolchain: $root: no dpkg database; give an armel root" >&2; exit 3; }
+
+version=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Version} ${db:Status-Status}' gcc-12 2>/dev/null || true)
+case $version in
+*" installed") version=${version% installed} ;;
+*) echo "build-toolchain: $root has no gcc-12 installed; install it in the root first (apt-get install gcc-12)" >&2; exit 3 ;;
+esac
+triplet=arm-linux-gnueabi
+driver=$root/usr/bin/$triplet-gcc-12
+[ -f "$driver" ] || die "$driver: missing; the root's gcc-12 $version is not armel's"
+dest=$store/toolchains/gcc-12_$version
+if [ -f "$dest/.complete" ]; then
+	echo "build-toolchain: $dest is already built"
+	exit 0
+fi
+
+# The configure line the root's gcc was built with, as `gcc -v` shows it,
+# taken from the driver's own bytes (no emulation needed).
+config=$(grep -a -o "\.\./src/configure -v [^\"]*--target=$triplet" "$driver" | head -n 1 | tr -d '\0')
+case $config in
+"../src/configure -v "*"--host=$triplet"*) ;;
+*) die "$driver: no configure line found in it" ;;
+esac
+
+need=()
+for p in quilt dpkg-dev libgmp-dev libmpfr-dev libmpc-dev libisl-dev zlib1g-dev libzstd-dev \
+	flex bison m4 g++ gnat-12 gdc-12 xz-utils; do
+	dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "build-toolchain: installing ${need[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+mkdir -p "$work"
+cd "$work"
+t0=$(date +%s)
+if [ ! -f stamp-patched ]; then
+	rm -rf pkg src build debian stamps ./*.deb
+	(cd "$work" && apt-get download "gcc-12-source=$version" >/dev/null 2>&1) ||
+		{ echo "build-toolchain: the archive has no gcc-12-source $version (the root's gcc-12); apt-get update, or use an archive snapshot that has it" >&2; exit 6; }
+	dpkg-deb -x gcc-12-source_*.deb pkg
+	cp -a pkg/usr/src/gcc-12/. .
+	# Debian's patch set for a native armel build: build, host and target
+	# are all armel for debian/rules' purposes.
+	for v in ARCH ARCH_ABI ARCH_BITS ARCH_CPU ARCH_ENDIAN ARCH_LIBC ARCH_OS GNU_CPU GNU_SYSTEM GNU_TYPE MULTIARCH; do
+		val=$(dpkg-architecture -aarmel -q"DEB_HOST_$v" 2>/dev/null)
+		export "DEB_BUILD_$v=$val" "DEB_HOST_$v=$val" "DEB_TARGET_$v=$val"
+	done
+	echo "build-toolchain: unpacking and patching gcc-12-source $version"
+	debian/rules patch > patch.log 2>&1 || { tail -20 patch.log >&2; die "debian/rules patch failed (log: $work/patch.log)"; }
+	touch stamp-patched
+fi
+
+if [ ! -f stamp-configured ]; then
+	rm -rf build
+	mkdir build
+	cd build
+	echo "build-toolchain: configuring with the root's arguments"
+	# The same line as the root's gcc (configargs.h, `gcc -v`), run as
+	# ../src/configure like Debian does. The compiler that builds it is the
+	# host's; enable_bootstrap=no (environment) skips the 3-stage bootstrap,
+	# which changes how the compiler is built, not what it does.
+	eval "enable_bootstrap=no CC=gcc CXX=g++ CFLAGS='-O2' CXXFLAGS='-O2' GNATMAKE=gnatmake-12 GNATBIND=gnatbind-12 GDC=gdc-12 $config" \
+		> ../configure.log 2>&1 || { tail -20 ../configure.log >&2; die "configure failed (log: $work/configure.log)"; }
+	cd ..
+	touch stamp-configured
+fi
+
+cd build
+echo "build-toolchain: building (make -j$jobs; log $work/make.log)"
+{
+	make -j"$jobs" all-build-libiberty all-build-libcpp all-libiberty all-libcpp \
+		all-libdecnumber all-libbacktrace all-zlib all-lto-plugin configure-gcc configure-c++tools &&
+	make -j"$jobs" -C gcc CFLAGS=-O2 CXXFLAGS=-O2 xgcc xg++ cpp cc1 cc1plus lto1 \
+		lto-wrapper collect2 gcc-ar gcc-nm gcc-ranlib &&
+	make -j"$jobs" -C c++tools CFLAGS=-O2 CXXFLAGS=-O2 g++-mapper-server
+} > ../make.log 2>&1 || { tail -30 ../make.log >&2; die "make failed (log: $work/make.log)"; }
+cd ..
+
+stage=$dest.tmp
+rm -rf "$stage"
+lib=usr/lib/gcc/$triplet/12
+mkdir -p "$stage/usr/bin" "$stage/$lib"
+install -m 0755 build/gcc/xgcc "$stage/usr/bin/$triplet-gcc-12"
+install -m 0755 build/gcc/xg++ "$stage/usr/bin/$triplet-g++-12"
+install -m 0755 build/gcc/cpp "$stage/usr/bin/$triplet-cpp-12"
+for t in ar nm ranlib; do
+	install -m 0755 "build/gcc/gcc-$t" "$stage/usr/bin/$triplet-gcc-$t-12"
+done
+for f in cc1 cc1plus lto1 lto-wrapper collect2; do
+	install -m 0755 "build/gcc/$f" "$stage/$lib/$f"
+done
+install -m 0755 build/c++tools/g++-mapper-server "$stage/$lib/g++-mapper-server"
+install -m 0755 build/lto-plugin/.libs/liblto_plugin.so "$stage/$lib/liblto_plugin.so"
+strip --strip-unneeded "$stage/usr/bin/"* "$stage/$lib/"*
+# Which root package each file stands in for, and what it was built from.
+{
+	echo "source gcc-12-source $version"
+	echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(( $(date +%s) - t0 )) s on $(nproc) cores"
+	for f in gcc-12:usr/bin/$triplet-gcc-12 g++-12:usr/bin/$triplet-g++-12 \
+		cpp-12:usr/bin/$triplet-cpp-12 gcc-12:usr/bin/$triplet-gcc-ar-12 \
+		gcc-12:usr/bin/$triplet-gcc-nm-12 gcc-12:usr/bin/$triplet-gcc-ranlib-12 \
+		cpp-12:$lib/cc1 g++-12:$lib/cc1plus gcc-12:$lib/lto1 gcc-12:$lib/lto-wrapper \
+		gcc-12:$lib/collect2 g++-12:$lib/g++-mapper-server gcc-12:$lib/liblto_plugin.so; do
+		echo "file ${f%%:*} /${f#*:}"
+	done
+} > "$stage/.toolchain"
+touch "$stage/.complete"
+rm -rf "$dest"
+mv "$stage" "$dest"
+echo "build-toolchain: $dest ready ($(( $(date +%s) - t0 )) s)"

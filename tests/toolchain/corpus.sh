@@ -1,0 +1,140 @@
+#!/bin/bash
+# make check-toolchain: the host build of the root's compiler gives the same
+# objects as the emulated compiler, on every C file of two real Debian
+# source packages (hello 2.10-3 and make-dfsg 4.3-4.1, fetched with
+# `apt-get source` inside the root).
+#
+# In a fresh copy of the armel buildd root set up with accel-bootstrap (its
+# own binfmt entry and state; the store is the test store, which must hold
+# the toolchain: `make toolchain`), each package is configured once with
+# Debian's build flags (dpkg-buildflags: -g -O2, -ffile-prefix-map,
+# -fstack-protector-strong, -D_FORTIFY_SOURCE=2, ...), then built twice in
+# the same directory: with the compiler emulated (accelctl disable gcc) and
+# with it native (accelctl enable gcc). Every object file and every linked
+# program of the two builds must be byte-identical. Then one file is
+# compiled in the two mixed set-ups (a native driver running the emulated
+# cc1 and as, an emulated driver running the native cc1 and as) and must
+# give the same object again.
+#
+# Exit: 0 all identical, 1 a difference or a failure, 77 no toolchain built.
+set -euo pipefail
+unset MAKELEVEL MAKEFLAGS MFLAGS
+: "${ACCEL_BOOTSTRAP:?run through make check-toolchain}"
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STORE=${ACCEL_TEST_STORE:-/var/cache/accel/test-store}
+OUT=${ACCEL_TOOLCHAIN_OUT:-/var/tmp/accel-check-toolchain}
+[ "$(id -u)" = 0 ] || { echo "SKIP corpus: needs root"; exit 77; }
+if ! ls "$STORE"/toolchains/gcc-*/.complete > /dev/null 2>&1; then
+	echo "SKIP corpus: no host build of the root's compiler in $STORE/toolchains; run make toolchain (about an hour)"
+	exit 77
+fi
+
+id=accel-tc-$$
+root=/var/tmp/$id
+state=/var/tmp/$id.state
+bootstrapped=0
+cleanup() {
+	local rc=$?
+	set +e
+	[ "$bootstrapped" = 0 ] || "$ACCEL_BOOTSTRAP" --teardown --binfmt-name "$id" \
+		--state-dir "$state" "$root" > /dev/null 2>&1
+	bash "$SRCDIR/scripts/buildd-root.sh" destroy "$root"
+	rm -rf "$state"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
+bash "$SRCDIR/scripts/buildd-root.sh" new "$root" help2man texinfo > /dev/null
+bash "$SRCDIR/scripts/buildd-root.sh" mount "$root"
+chroot "$root" useradd -m -u 2000 builder
+mkdir -p "$root/build"
+chroot "$root" chown builder:builder /build
+as_builder() {
+	chroot --userspec=builder:builder "$root" env -i HOME=/home/builder \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 sh -c "$1"
+}
+as_builder "cd /build && apt-get source -qq hello=2.10-3 make-dfsg=4.3-4.1" > "$OUT/apt.log" 2>&1 ||
+	{ tail -3 "$OUT/apt.log"; echo "FAIL corpus: apt-get source in the root failed"; exit 1; }
+
+bs=(--binfmt-name "$id" --state-dir "$state" --store "$STORE")
+[ -z "${ACCEL_DISPATCH:-}" ] || bs+=(--dispatcher "$ACCEL_DISPATCH")
+[ -z "${ACCEL_FUSEVIEW:-}" ] || bs+=(--fuseview "$ACCEL_FUSEVIEW")
+"$ACCEL_BOOTSTRAP" "${bs[@]}" "$root" > "$OUT/bootstrap.log" 2>&1 ||
+	{ tail -3 "$OUT/bootstrap.log"; echo "FAIL corpus: accel-bootstrap failed"; exit 1; }
+bootstrapped=1
+ctl() { "$ACCEL_CTL" --state-dir "$state" --root "$root" "$@"; }
+ctl enable gcc > /dev/null
+compiler=$(ctl list | awk '/\/usr\/lib\/gcc\/|-gcc-|-g\+\+-|-cpp-|-as$|-strip$|-objcopy$/ { print $1 }' | sort)
+echo "compiler programs served natively: $(echo "$compiler" | wc -l)"
+echo "$compiler" | sed 's/^/  /'
+cc1=$(echo "$compiler" | grep '/cc1$')
+driver=$(echo "$compiler" | grep -- '-gcc-[0-9]*$')
+as=$(echo "$compiler" | grep -- '-as$')
+
+flags='eval "$(dpkg-buildflags --export=sh)"'
+fail=0 total=0
+# build SRC MODE: make in /build/SRC-*, keep the objects and programs.
+build() {
+	local src=$1 mode=$2
+	as_builder "cd /build/$src-* && $flags && make -k clean > /dev/null 2>&1; make -k" \
+		> "$OUT/$src.$mode.log" 2>&1 || { echo "FAIL corpus: $src: make ($mode) failed, see $OUT/$src.$mode.log"; return 1; }
+	mkdir -p "$OUT/$src.$mode"
+	(cd "$root"/build/"$src"-* && find . -type f \( -name '*.o' -o -name '*.a' -o \( -perm -u+x \
+		-exec sh -c 'head -c 4 "$1" | grep -q ELF' _ {} \; \) \) -print | tar -cf - -T - |
+		tar -xf - -C "$OUT/$src.$mode")
+}
+for src in hello make; do
+	as_builder "cd /build/$src-* && $flags && ./configure -q" > "$OUT/$src.configure.log" 2>&1 ||
+		{ echo "FAIL corpus: $src: configure failed, see $OUT/$src.configure.log"; exit 1; }
+	ctl disable gcc > /dev/null
+	build "$src" emulated || exit 1
+	ctl enable gcc > /dev/null
+	build "$src" native || exit 1
+	n=0 d=0
+	while read -r f; do
+		n=$((n + 1))
+		if ! cmp -s "$OUT/$src.emulated/$f" "$OUT/$src.native/$f"; then
+			d=$((d + 1))
+			echo "  DIFFERENT $src/$f"
+		fi
+	done < <(cd "$OUT/$src.emulated" && find . -type f | sort)
+	c=$(grep -c '\.c$' < <(cd "$root"/build/"$src"-* && find . -name '*.c') || true)
+	nb=$(cd "$OUT/$src.native" && find . -type f | wc -l)
+	[ "$nb" = "$n" ] || { echo "  the native build made $nb files, the emulated one $n"; d=$((d + 1)); }
+	echo "$src: $c C files; $n objects, archives and programs compared, $d different"
+	total=$((total + n))
+	[ "$d" = 0 ] || fail=1
+done
+
+# Mixed: one driver, the other compiler proper and assembler.
+one=src/main.o
+mixed() {
+	as_builder "cd /build/make-* && $flags && rm -f $one && make $one" \
+		> "$OUT/mixed-$1.log" 2>&1 || { echo "FAIL corpus: mixed $1: compile failed, see $OUT/mixed-$1.log"; return 1; }
+	if cmp -s "$root"/build/make-*/"$one" "$OUT/make.emulated/$one"; then
+		echo "mixed $1: $one same object"
+	else
+		echo "  DIFFERENT mixed $1: $one"
+		fail=1
+	fi
+}
+ctl disable "$cc1" "$as" > /dev/null
+mixed native-driver
+ctl enable gcc > /dev/null
+ctl disable "$driver" > /dev/null
+mixed emulated-driver
+ctl enable gcc > /dev/null
+# Everything above really ran natively: the view counted its programs.
+served=$(ctl list | awk -v p="$cc1" '$1 == p { print $2 }')
+echo "cc1 runs served by the view: ${served:-0}"
+[ "${served:-0}" -gt 10 ] || { echo "FAIL corpus: the native cc1 was not used"; exit 1; }
+if [ "$fail" = 0 ]; then
+	echo "PASS corpus: $total files identical, emulated vs native compiler (results in $OUT)"
+else
+	echo "FAIL corpus: the native compiler's output differs (results in $OUT)"
+	exit 1
+fi
