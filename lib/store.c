@@ -566,10 +566,12 @@ int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size)
 
 int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p)
 {
-	char d[1100];
+	char d[1024], done[1100];
 
-	return !ac_store_pkgdir(p, d, sizeof(d) - 16) && (strcat(d, "/.complete"), 1) &&
-	       faccessat(s->fd, d, F_OK, 0) == 0;
+	if (ac_store_pkgdir(p, d, sizeof(d)))
+		return 0;
+	snprintf(done, sizeof(done), "%s/.complete", d);
+	return faccessat(s->fd, done, F_OK, 0) == 0;
 }
 
 static int have_pkg(const struct ac_store *s, const struct ac_pkg *p)
@@ -583,10 +585,11 @@ static int have_pkg(const struct ac_store *s, const struct ac_pkg *p)
 
 /*
  * A compiler package whose toolchain build is missing: take another built
- * version with allow_toolchain_skew, else refuse, saying what differs and
- * what to do. Toolchains are never downloaded.
+ * version (the highest) with allow_toolchain_skew, else refuse, saying what
+ * differs and what to do (root: for the command). Toolchains are never
+ * downloaded.
  */
-static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, char *err)
+static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, const char *root, char *err)
 {
 	const char *major = strchr(p->name, '-') + 1;
 	char prefix[64], other[512] = "";
@@ -603,7 +606,8 @@ static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, char *err)
 			if (strncmp(de->d_name, prefix, strlen(prefix)) || strchr(de->d_name, '.') == de->d_name)
 				continue;
 			snprintf(done, sizeof(done), "toolchains/%s/.complete", de->d_name);
-			if (faccessat(s->fd, done, F_OK, 0) == 0 && strlen(de->d_name) < sizeof(other))
+			if (faccessat(s->fd, done, F_OK, 0) == 0 && strlen(de->d_name) < sizeof(other) &&
+			    strverscmp(de->d_name + strlen(prefix), other) > 0)
 				snprintf(other, sizeof(other), "%s", de->d_name + strlen(prefix));
 		}
 		closedir(d);
@@ -622,12 +626,12 @@ static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, char *err)
 			    "gcc-%s-source %s, so objects would differ (at least in the compiler "
 			    "identification in .comment); build the exact one with "
 			    "`accel-build-toolchain %s`, or pass --allow-toolchain-skew to use %s",
-			    p->name, p->version, major, other, s->root_hint, other);
+			    p->name, p->version, major, other, root, other);
 	return ac_fail(err, -ENOPKG,
 		    "%s %s: the store has no host build of the root's compiler "
 		    "(%s/toolchains/gcc-%s_%s); build it once with `accel-build-toolchain %s` "
 		    "(about an hour on 2 cores), or leave the compiler emulated",
-		    p->name, p->version, s->dir, major, p->version, s->root_hint);
+		    p->name, p->version, s->dir, major, p->version, root);
 }
 
 /* Which amd64 versions apt knows for the packages (apt-cache madison). */
@@ -747,11 +751,11 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err)
 
 	if (!miss)
 		return -ENOMEM;
-	snprintf(s->root_hint, sizeof(s->root_hint), "%s", db->root);
 	for (size_t i = 0; i < db->npkgs; i++) {
 		struct ac_pkg *p = &db->pkgs[i];
 
-		if (p->wanted && p->toolchain && !have_pkg(s, p) && (r = toolchain_missing(s, p, err))) {
+		if (p->wanted && p->toolchain && !have_pkg(s, p) &&
+		    (r = toolchain_missing(s, p, db->root, err))) {
 			free(miss);
 			return r;
 		}

@@ -71,7 +71,6 @@ struct ac_store {
 	int allow_skew;
 	int allow_toolchain_skew; /* accept a compiler built from another version */
 	int verbose;            /* show apt's progress */
-	char root_hint[4096];   /* the root being served, for messages */
 };
 
 /* Open (creating) the store at dir and lock it for this process. */

@@ -120,6 +120,18 @@ Test(toolchain, other_version_taken_with_explicit_opt_in)
 	cr_assert_str_eq(out, "toolchains/gcc-12_12.2.0-14");
 }
 
+Test(toolchain, opt_in_takes_the_highest_other_version)
+{
+	char err[AC_ERR_MAX] = "";
+
+	built("12.2.0-9");
+	built("12.2.0-14");
+	built("12.2.0-11");
+	store.allow_toolchain_skew = 1;
+	cr_assert_eq(ac_store_fetch(&store, &db, err), 0, "%s", err);
+	cr_assert_str_eq(gcc.store_version, "12.2.0-14");
+}
+
 Test(toolchain, package_skew_does_not_allow_toolchain_skew)
 {
 	char err[AC_ERR_MAX] = "";
