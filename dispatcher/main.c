@@ -165,6 +165,13 @@ static void try_qemu_path(struct dispatch *d, char **qargv, const char *path)
 		d->fail_err = fd;
 		return;
 	}
+	/* The view's copy only from a live view (see ac_dispatch_main). */
+	if (ac_in_view(path) && (r = ac_stat_sync((int)fd, "", AT_EMPTY_PATH)) < 0) {
+		d->fail_what = path;
+		d->fail_err = r;
+		ac_close((int)fd);
+		return;
+	}
 	if (!is_host_elf((int)fd)) {
 		d->fail_what = path;
 		d->fail_err = -ENOEXEC;
@@ -296,9 +303,16 @@ int ac_dispatch_main(long *sp)
 	}
 	len = ac_canon(AT_FDCWD, cwd, d.call.filename, d.canon, sizeof(d.canon));
 	if (ac_route_decide(d.canon, len, d.host, sizeof(d.host)) == AC_ROUTE_HOST) {
-		/* Fails with ENOENT when the root has no view or the binary no
-		 * equivalent, ENOTCONN when the view's daemon died: emulate. */
-		ac_execve(d.host, d.call.args, d.envp);
+		/*
+		 * ENOENT when the root has no view or the binary no equivalent
+		 * (the kernel answers from its cache), ENOTCONN when the view's
+		 * daemon died: emulate. The forced sync costs one round trip
+		 * to a live daemon and is what catches a dead one: exec and the
+		 * loader would be served from the kernel's cache, and a page
+		 * it has dropped since kills the program with SIGBUS.
+		 */
+		if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0)
+			ac_execve(d.host, d.call.args, d.envp);
 	}
 	run_qemu(&d);
 }

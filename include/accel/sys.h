@@ -27,6 +27,17 @@
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
 #endif
+#ifndef AT_STATX_FORCE_SYNC
+#define AT_STATX_FORCE_SYNC 0x2000
+#endif
+
+/* STATX_TYPE: FUSE ignores the forced sync when nothing is asked for. */
+#define AC_STATX_TYPE 0x1U
+
+/* statx(2)'s buffer; only its size matters here (ac_stat_sync). */
+struct ac_statx_buf {
+	unsigned long long words[32];
+};
 
 #ifdef ACCEL_FREESTANDING
 
@@ -75,6 +86,16 @@ static inline long ac_write(int fd, const void *buf, size_t size)
 static inline long ac_close(int fd)
 {
 	return AC_SC(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+/* statx(dirfd, path, flags | AT_STATX_FORCE_SYNC): on FUSE the attributes
+ * come from the daemon, never from the kernel's cache, so a dead daemon
+ * fails it (ENOTCONN). */
+static inline long ac_stat_sync(int dirfd, const char *path, int flags)
+{
+	struct ac_statx_buf b;
+
+	return AC_SC(SYS_statx, dirfd, path, flags | AT_STATX_FORCE_SYNC, AC_STATX_TYPE, &b, 0);
 }
 
 static inline long ac_execve(const char *path, char *const argv[], char *const envp[])
@@ -145,6 +166,13 @@ static inline long ac_write(int fd, const void *buf, size_t size)
 static inline long ac_close(int fd)
 {
 	AC_RET(close(fd));
+}
+
+static inline long ac_stat_sync(int dirfd, const char *path, int flags)
+{
+	struct ac_statx_buf b;
+
+	AC_RET(syscall(SYS_statx, dirfd, path, flags | AT_STATX_FORCE_SYNC, AC_STATX_TYPE, &b));
 }
 
 static inline long ac_execve(const char *path, char *const argv[], char *const envp[])
