@@ -87,6 +87,21 @@ Test(account, reused_pid_does_not_adopt_foreign_children)
 	ac_account_free(&a);
 }
 
+Test(account, start_times_rounded_across_a_second)
+{
+	struct ac_account a = {0};
+
+	rules(&a);
+	/* The kernel's whole-second start time of the parent (computed at its
+	 * exit) can be one more than its child's: still its child. */
+	add(&a, task(301, 301, 300, 41, 5, VIEW_DEV, 9, "true"));
+	add(&a, task(300, 300, 100, 42, 5, VIEW_DEV, 8, "sh"));
+	cr_assert_eq(ac_account_finish(&a, 100), 0);
+	cr_assert_eq(a.members, 2);
+	cr_assert_not_null(find(&a, AC_RUN_NATIVE, "true"));
+	ac_account_free(&a);
+}
+
 Test(account, orphans_of_the_subreaper_are_members)
 {
 	struct ac_account a = {0};
