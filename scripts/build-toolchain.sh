@@ -21,8 +21,15 @@
 # the root's own. Takes about an hour on 2 cores (see bench/RESULTS.md). Re-running after a
 # finished build does nothing; an interrupted one resumes. Needs root (apt).
 #
-# Exit: 0 built (or already there), 1 failure, 2 usage, 3 ROOT has no gcc-12,
-# 6 the archive has no gcc-12-source of ROOT's version.
+# GCC's configure also asks the assembler and the linker what they can do
+# (DWARF 5 line tables, .loc views, build ids, ...) and compiles the answers
+# in. Asked of the host's x86 binutils, they are wrong: configure is pointed
+# at the host (amd64) build of the root's own binutils-arm-linux-gnueabi
+# version, installed on the host for that.
+#
+# Exit: 0 built (or already there), 1 failure, 2 usage, 3 ROOT has no gcc-12
+# or no binutils, 6 the archive has no gcc-12-source or
+# binutils-arm-linux-gnueabi (amd64) of ROOT's version.
 set -euo pipefail
 
 usage() { echo "usage: $0 ROOT [--store DIR] [--work DIR] [--jobs N]" >&2; exit 2; }
@@ -51,6 +58,11 @@ case $version in
 *) echo "build-toolchain: $root has no gcc-12 installed; install it in the root first (apt-get install gcc-12)" >&2; exit 3 ;;
 esac
 triplet=arm-linux-gnueabi
+bversion=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Version} ${db:Status-Status}' "binutils-$triplet" 2>/dev/null || true)
+case $bversion in
+*" installed") bversion=${bversion% installed} ;;
+*) echo "build-toolchain: $root has no binutils-$triplet installed; install binutils in the root first" >&2; exit 3 ;;
+esac
 driver=$root/usr/bin/$triplet-gcc-12
 [ -f "$driver" ] || die "$driver: missing; the root's gcc-12 $version is not armel's"
 dest=$store/toolchains/gcc-12_$version
@@ -72,6 +84,11 @@ for p in quilt dpkg-dev libgmp-dev libmpfr-dev libmpc-dev libisl-dev zlib1g-dev 
 	flex bison m4 g++ gnat-12 gdc-12 xz-utils; do
 	dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || need+=("$p")
 done
+if [ "$(dpkg-query -W -f '${Version} ${db:Status-Status}' "binutils-$triplet:amd64" 2>/dev/null || true)" != "$bversion installed" ]; then
+	apt-cache show "binutils-$triplet:amd64=$bversion" > /dev/null 2>&1 ||
+		{ echo "build-toolchain: the archive has no binutils-$triplet:amd64 $bversion (the root's binutils); apt-get update, or use an archive snapshot that has it" >&2; exit 6; }
+	need+=("binutils-$triplet:amd64=$bversion")
+fi
 if [ ${#need[@]} -gt 0 ]; then
 	echo "build-toolchain: installing ${need[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -97,26 +114,42 @@ if [ ! -f stamp-patched ]; then
 	touch stamp-patched
 fi
 
-if [ ! -f stamp-configured ]; then
+# The configure run: the root's line, run like Debian runs it. The compiler
+# that builds it is the host's; enable_bootstrap=no skips the 3-stage
+# bootstrap, which changes how the compiler is built, not what it does.
+# gcc_cv_* (configure's cache variables, so not part of the recorded line)
+# name the binutils whose features it probes. All of it goes in the
+# environment: configargs.h and `gcc -v` keep the root's line.
+bin=/usr/bin/$triplet
+cfg="enable_bootstrap=no CC=gcc CXX=g++ CFLAGS='-O2' CXXFLAGS='-O2' GNATMAKE=gnatmake-12 GNATBIND=gnatbind-12 GDC=gdc-12"
+# With the root's triplet as the host, configure would also take
+# arm-linux-gnueabi-ar and the like for the host's own objects: the host's
+# binutils are named.
+cfg="$cfg AR=ar AS=as LD=ld NM=nm RANLIB=ranlib STRIP=strip OBJCOPY=objcopy OBJDUMP=objdump READELF=readelf"
+# gcc/ is configured by make (configure-gcc), so these go to make as well.
+probe="gcc_cv_as=$bin-as gcc_cv_ld=$bin-ld gcc_cv_nm=$bin-nm gcc_cv_objdump=$bin-objdump gcc_cv_readelf=$bin-readelf"
+cfg="$cfg $probe $config"
+if [ "$(cat stamp-configured 2>/dev/null)" != "$cfg" ]; then
+	rm -f stamp-configured
 	rm -rf build
 	mkdir build
 	cd build
-	echo "build-toolchain: configuring with the root's arguments"
-	# The same line as the root's gcc (configargs.h, `gcc -v`), run as
-	# ../src/configure like Debian does. The compiler that builds it is the
-	# host's; enable_bootstrap=no (environment) skips the 3-stage bootstrap,
-	# which changes how the compiler is built, not what it does.
-	eval "enable_bootstrap=no CC=gcc CXX=g++ CFLAGS='-O2' CXXFLAGS='-O2' GNATMAKE=gnatmake-12 GNATBIND=gnatbind-12 GDC=gdc-12 $config" \
-		> ../configure.log 2>&1 || { tail -20 ../configure.log >&2; die "configure failed (log: $work/configure.log)"; }
+	echo "build-toolchain: configuring with the root's arguments (binutils $bversion)"
+	eval "$cfg" > ../configure.log 2>&1 ||
+		{ tail -20 ../configure.log >&2; die "configure failed (log: $work/configure.log)"; }
 	cd ..
-	touch stamp-configured
+	echo "$cfg" > stamp-configured
 fi
 
 cd build
 echo "build-toolchain: building (make -j$jobs; log $work/make.log)"
+export $probe
 {
 	make -j"$jobs" all-build-libiberty all-build-libcpp all-libiberty all-libcpp \
-		all-libdecnumber all-libbacktrace all-zlib all-lto-plugin configure-gcc configure-c++tools &&
+		all-libdecnumber all-libbacktrace all-libcody all-zlib all-lto-plugin configure-gcc \
+		configure-c++tools &&
+	{ grep -q "^gcc_cv_as='\\{0,1\\}$bin-as'\\{0,1\\}$" gcc/config.log ||
+		{ echo "gcc/configure did not take $bin-as as the assembler"; false; }; } &&
 	make -j"$jobs" -C gcc CFLAGS=-O2 CXXFLAGS=-O2 xgcc xg++ cpp cc1 cc1plus lto1 \
 		lto-wrapper collect2 gcc-ar gcc-nm gcc-ranlib &&
 	make -j"$jobs" -C c++tools CFLAGS=-O2 CXXFLAGS=-O2 g++-mapper-server
@@ -142,6 +175,7 @@ strip --strip-unneeded "$stage/usr/bin/"* "$stage/$lib/"*
 # Which root package each file stands in for, and what it was built from.
 {
 	echo "source gcc-12-source $version"
+	echo "binutils binutils-$triplet $bversion"
 	echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(( $(date +%s) - t0 )) s on $(nproc) cores"
 	for f in gcc-12:usr/bin/$triplet-gcc-12 g++-12:usr/bin/$triplet-g++-12 \
 		cpp-12:usr/bin/$triplet-cpp-12 gcc-12:usr/bin/$triplet-gcc-ar-12 \
