@@ -54,8 +54,10 @@ bs=(--binfmt-name "$id" --state-dir "$state" --store "$STORE")
 up=1
 ctl() { "$ACCEL_CTL" --state-dir "$state" --root "$root" "$@"; }
 ctl enable gcc > /dev/null
-chroot "$root" sh -c 'cd /tmp/make-* && autoreconf -fi > /dev/null 2>&1 &&
-	ac_cv_lib_util_getloadavg=no ./configure -q --with-guile=no > /dev/null && gcc -E -DHAVE_CONFIG_H -I. -Isrc -Ilib src/main.c -o /tmp/main.i'
+# The preprocessed file as make's own build makes it (its -D flags too).
+chroot "$root" sh -c 'cd /tmp/make-dfsg-4.3 && autoreconf -fi > /dev/null 2>&1 &&
+	ac_cv_lib_util_getloadavg=no ./configure -q --with-guile=no > /dev/null &&
+	make src/main.o CFLAGS="-save-temps=obj" > /dev/null && cp src/main.i /tmp/main.i'
 lines=$(wc -l < "$root/tmp/main.i")
 
 # median of RUNS wall times (ms) of the command

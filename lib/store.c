@@ -634,7 +634,7 @@ static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, const char *r
 	return ac_fail(err, -ENOPKG,
 		    "%s %s: the store has no host build of the root's compiler "
 		    "(%s/toolchains/gcc-%s_%s); build it once with `accel-build-toolchain %s` "
-		    "(about an hour on 2 cores), or leave the compiler emulated",
+		    "(about 15 minutes on 2 cores), or leave the compiler emulated",
 		    p->name, p->version, s->dir, major, p->version, root);
 }
 

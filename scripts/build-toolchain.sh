@@ -18,7 +18,7 @@
 # Only the programs the root's gcc-12, cpp-12 and g++-12 packages have
 # (drivers, cc1, cc1plus, lto1, collect2, lto-wrapper, the LTO plugin) are
 # built, not the other front ends and not the target libraries: those stay
-# the root's own. Takes about an hour on 2 cores (see bench/RESULTS.md). Re-running after a
+# the root's own. Takes about 15 minutes on 2 cores (see bench/RESULTS.md). Re-running after a
 # finished build does nothing; an interrupted one resumes. Needs root (apt).
 #
 # GCC's configure also asks the assembler and the linker what they can do

@@ -8,7 +8,7 @@
 #      armel buildd root, packages compared (make check-e2e; about 10 minutes
 #      with the root cache, 25 without). ACCEL_SKIP_E2E=1 leaves it out.
 #   5. the compiler corpus (make check-toolchain): skipped until the host
-#      compiler has been built once (make toolchain, about an hour); also
+#      compiler has been built once (make toolchain, about 15 minutes); also
 #      left out by ACCEL_SKIP_E2E=1.
 # and ends with one line "total: N passed, N failed, N skipped".
 set -uo pipefail

@@ -28,7 +28,7 @@ STORE=${ACCEL_TEST_STORE:-/var/cache/accel/test-store}
 OUT=${ACCEL_TOOLCHAIN_OUT:-/var/tmp/accel-check-toolchain}
 [ "$(id -u)" = 0 ] || { echo "SKIP corpus: needs root"; exit 77; }
 if ! ls "$STORE"/toolchains/gcc-*/.complete > /dev/null 2>&1; then
-	echo "SKIP corpus: no host build of the root's compiler in $STORE/toolchains; run make toolchain (about an hour)"
+	echo "SKIP corpus: no host build of the root's compiler in $STORE/toolchains; run make toolchain (about 15 minutes)"
 	exit 77
 fi
 
