@@ -590,7 +590,7 @@ static void start_view(struct bootstrap *b, enum view_plan plan)
  * emulated one says arm. */
 static const char *const default_packages[] = {
 	"bash", "dash", "make", "m4", "perl-base", "gzip", "bzip2", "xz-utils", "tar", "sed",
-	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch",
+	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch", "file",
 };
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
 static const char *const default_never[] = {"uname", "arch"}; /* in any bin directory */

@@ -54,6 +54,7 @@ echo "sort C.UTF-8: $(printf 'b\n\303\244\na\nB\n' | LC_ALL=C.UTF-8 sort | tr '\
 echo "sed multibyte: $(printf '\303\251x\n' | LC_ALL=C.UTF-8 sed 's/^./Y/')"
 echo "wc -m: $(printf '\303\251\303\251' | LC_ALL=C.UTF-8 wc -m)"
 echo "iconv/gconv: $(printf '\303\251' | iconv -f UTF-8 -t ISO-8859-1 | od -An -tx1) $(printf 'A' | iconv -f UTF-8 -t EBCDIC-US | od -An -tx1)"
+echo "file: $(file -b /bin/ls /lib/arm-linux-gnueabi/libc.so.6 /usr/share/misc/config.guess /etc/passwd | tr '\n' '|')"
 echo "NSS: $(id -un) $(id -gn) $(stat -c %U:%G /build) $(ls -ld /build | awk '{print $3":"$4}')"
 rm -rf fr && mkdir fr && cd fr
 echo "fakeroot: $(fakeroot sh -c 'touch f; chown 123:456 f; mknod n c 1 3; mkdir d; chown 0:0 d; tar -cf t.tar f n d; tar -tvf t.tar --numeric-owner | awk "{print \$1, \$2}"; ls -ln f | cut -d" " -f3,4; id -u' | tr '\n' ' ')"
@@ -80,7 +81,7 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 14 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 15 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
 check "emulated uname -m" "uname -m: armv7l" "$(grep '^uname -m:' /tmp/$id.emu)"
 check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi armel" \
 	"$(grep '^dpkg-architecture:' /tmp/$id.emu)"
