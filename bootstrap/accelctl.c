@@ -188,8 +188,8 @@ static char **resolve_all(struct ctl *c, const struct ac_rootdb *db, char **name
 			continue;
 		}
 		if (!strcmp(names[i], "gcc")) {
-			/* the compiler: drivers, cc1..., as and friends */
-			r = ac_rootdb_compiler(db, &v, &nv);
+			/* the compiler: drivers, cc1..., strip and friends */
+			r = ac_rootdb_compiler(db, &v, &nv, NULL);
 			if (r < 0)
 				ac_die_errno(AC_EXIT_FAILURE, -r, "list the compiler of %s", c->root);
 			if (r == 0 && !nenabled)

@@ -659,12 +659,21 @@ static void plan_view(struct bootstrap *b, struct ac_rootstate *rs)
 		}
 		drop_never(set, &n);
 		/* The compiler, once it is faithful: the store holds the host
-		 * build of the root's exact GCC (accel-build-toolchain). */
-		for (size_t i = 0; i < db.npkgs; i++)
-			if (db.pkgs[i].toolchain && !strncmp(db.pkgs[i].name, "gcc-", 4) &&
-			    ac_store_has_toolchain(&store, &db.pkgs[i]) &&
-			    (r = ac_rootdb_compiler(&db, &set, &n)) < 0)
+		 * build of the exact GCC behind the root's /usr/bin/gcc
+		 * (accel-build-toolchain). */
+		{
+			struct ac_pkg *gcc;
+			char **cc = NULL;
+			size_t ncc = 0, take;
+
+			if ((r = ac_rootdb_compiler(&db, &cc, &ncc, &gcc)) < 0)
 				ac_die_errno(AC_EXIT_FAILURE, -r, "list the compiler of %s", b->root);
+			take = gcc && ac_store_has_toolchain(&store, gcc) ? ncc : 0;
+			for (size_t i = 0; i < take; i++)
+				if (ac_strv_add(&set, &n, cc[i]) < 0)
+					ac_die(AC_EXIT_FAILURE, "out of memory");
+			ac_strv_free(cc, ncc);
+		}
 		if (n)
 			qsort(set, n, sizeof(*set), ac_cmp_strp);
 	}

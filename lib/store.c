@@ -412,7 +412,7 @@ int ac_rootdb_programs(const struct ac_rootdb *db, const struct ac_pkg *p, char 
 	return r < 0 ? r : c.added;
 }
 
-int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n)
+int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n, struct ac_pkg **driver_pkg)
 {
 	/* in /usr/bin as TRIPLET-NAME-MAJOR, in /usr/lib/gcc/TRIPLET/MAJOR/, and
 	 * binutils' in /usr/bin as TRIPLET-NAME. Not as: gas 2.40 starts a new
@@ -432,10 +432,14 @@ int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n)
 	struct ac_pkg *owner;
 	int added = 0, r;
 
+	if (driver_pkg)
+		*driver_pkg = NULL;
 	/* /usr/bin/gcc -> gcc-12 -> arm-linux-gnueabi-gcc-12 */
 	if (ac_canon(db->rootfd, "/", "/usr/bin/gcc", driver, sizeof(driver)) <= 0 ||
 	    ac_program_check(db, driver, &owner, why) || !owner->toolchain)
 		return 0;
+	if (driver_pkg)
+		*driver_pkg = owner;
 	base = strrchr(driver, '/') + 1;
 	dash = strstr(base, "-gcc-");
 	if (!dash || (size_t)(dash - base) >= sizeof(triplet) || strlen(dash + 5) >= sizeof(major))
@@ -618,8 +622,10 @@ static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, const char *r
 	} else if (fd >= 0) {
 		close(fd);
 	}
-	for (char *c; (c = strstr(other, "%3a"));)
-		memmove(c + 1, c + 3, strlen(c + 3) + 1), *c = ':';
+	for (char *c; (c = strstr(other, "%3a"));) { /* version_file's epoch form */
+		*c = ':';
+		memmove(c + 1, c + 3, strlen(c + 3) + 1);
+	}
 	if (other[0] && s->allow_toolchain_skew) {
 		free(p->store_version);
 		return (p->store_version = strdup(other)) ? 0 : -ENOMEM;

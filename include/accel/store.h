@@ -94,12 +94,14 @@ int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p);
  * The root's compiler: the programs `accelctl enable gcc` enables, as
  * canonical paths (appended to *v, unique): the gcc-N drivers and the
  * programs of gcc-N, cpp-N and g++-N the root has (cc1, cc1plus, collect2,
- * lto-wrapper, lto1), and binutils' as, strip, objcopy, objdump and
- * readelf. ld, ar, ranlib and nm are left out: they load the root's armel
- * LTO plugin, which a host program cannot. Returns how many were added,
- * 0 if the root has no gcc, or -errno.
+ * lto-wrapper, lto1), and binutils' strip, objcopy, objdump and readelf.
+ * ld, ar, ranlib and nm are left out: they load the root's armel LTO
+ * plugin, which a host program cannot; as too: the amd64 gas writes other
+ * line tables (kbuild-notes/toolchain.md). Returns how many were added, 0
+ * if the root has no gcc, or -errno. *driver (if not NULL) is set to the
+ * package of /usr/bin/gcc's driver (gcc-N), NULL without one.
  */
-int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n);
+int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n, struct ac_pkg **driver);
 
 struct ac_plan_entry {
 	char *view;    /* relative to the view's root */

@@ -115,6 +115,24 @@ find . -name '*.c' | sort | while read -r f; do
 		echo "$?" > "$out/$f.failed"
 done
 EOF
+# same A B LABEL: compare every file under A with its copy under B; prints
+# each difference, sets nsame (files in A) and ndiff (differences, plus one
+# if B holds another number of files).
+same() {
+	nsame=0 ndiff=0
+	while read -r f; do
+		nsame=$((nsame + 1))
+		if ! cmp -s "$1/$f" "$2/$f"; then
+			ndiff=$((ndiff + 1))
+			echo "  DIFFERENT $3/$f"
+		fi
+	done < <(cd "$1" && find . -type f | sort)
+	local nb
+	nb=$(cd "$2" && find . -type f | wc -l)
+	[ "$nb" = "$nsame" ] || { echo "  $3: $nb files against $nsame"; ndiff=$((ndiff + 1)); }
+}
+# runs TSV COMM KIND: how many processes named COMM ran KIND in an account.
+runs() { awk -F'\t' -v c="$2" -v k="$3" '$1 == $2 && $9 == c && $4 == k' "$1" | wc -l; }
 # How Debian's build configures each package (make-dfsg: autoreconf first).
 configure_hello="./configure -q"
 configure_make="autoreconf -fi && ac_cv_lib_util_getloadavg=no ./configure -q --with-guile=no"
@@ -126,25 +144,17 @@ for src in hello make; do
 	build "$src" emulated || exit 1
 	ctl enable gcc > /dev/null
 	build "$src" native || exit 1
-	n=0 d=0
-	while read -r f; do
-		n=$((n + 1))
-		if ! cmp -s "$OUT/$src.emulated/$f" "$OUT/$src.native/$f"; then
-			d=$((d + 1))
-			echo "  DIFFERENT $src/$f"
-		fi
-	done < <(cd "$OUT/$src.emulated" && find . -type f | sort)
+	same "$OUT/$src.emulated" "$OUT/$src.native" "$src"
+	n=$nsame d=$ndiff
 	c=$(find "$root/build/${dir[$src]}" -name '*.c' | wc -l)
-	nb=$(cd "$OUT/$src.native" && find . -type f | wc -l)
-	[ "$nb" = "$n" ] || { echo "  the native build made $nb files, the emulated one $n"; d=$((d + 1)); }
 	echo "$src: $c C files; $n objects, archives and programs compared, $d different"
 	# cc1 ran emulated in the first build only and natively in the second
 	# only (processes: qemu's second thread is a task of the same process).
 	for mode in emulated native; do
 		other=native
 		[ "$mode" = native ] && other=emulated
-		yes=$(awk -F'\t' -v k="$mode" '$1 == $2 && $9 == "cc1" && $4 == k' "$OUT/$src.$mode.tsv" | wc -l)
-		no=$(awk -F'\t' -v k="$other" '$1 == $2 && $9 == "cc1" && $4 == k' "$OUT/$src.$mode.tsv" | wc -l)
+		yes=$(runs "$OUT/$src.$mode.tsv" cc1 "$mode")
+		no=$(runs "$OUT/$src.$mode.tsv" cc1 "$other")
 		echo "  $mode build: $yes cc1 runs $mode, $no $other"
 		[ "$yes" -gt 0 ] && [ "$no" = 0 ] || { echo "  the $mode build did not run cc1 $mode only"; d=$((d + 1)); }
 	done
@@ -159,40 +169,48 @@ for src in hello make; do
 		cp -a "$root/build/extra.$src.$mode" "$OUT/"
 	done
 	ctl enable gcc > /dev/null
-	e=0 ed=0 ef=0
-	while read -r f; do
-		e=$((e + 1))
-		case $f in *.failed) ef=$((ef + 1)) ;; esac
-		if ! cmp -s "$OUT/extra.$src.emulated/$f" "$OUT/extra.$src.native/$f"; then
-			ed=$((ed + 1))
-			echo "  DIFFERENT $src/$f (compiled alone)"
-		fi
-	done < <(cd "$OUT/extra.$src.emulated" && find . -type f | sort)
-	[ "$(cd "$OUT/extra.$src.native" && find . -type f | wc -l)" = "$e" ] ||
-		{ echo "  compiled alone: the two modes made different sets of files"; ed=$((ed + 1)); }
+	same "$OUT/extra.$src.emulated" "$OUT/extra.$src.native" "$src (compiled alone)"
+	e=$nsame ed=$ndiff
+	ef=$(cd "$OUT/extra.$src.emulated" && find . -name '*.failed' | wc -l)
 	echo "  and $e C files the build does not compile, compiled alone: $((e - ef)) objects, $ef failing in both modes, $ed different"
 	d=$((d + ed))
 	total=$((total + n + e - ef))
 	[ "$d" = 0 ] || fail=1
 done
 
-# Mixed: one driver, the other compiler proper and assembler.
+# Mixed: the driver one way, the compiler proper the other. The driver's
+# task is named after the file it runs: natively its canonical file in the
+# view (cut to 15 characters by the kernel), emulated the name make used.
 one=src/main.o
+ndriver=$(basename "$driver" | cut -c1-15)
+# mixed NAME DRIVER-KIND CC1-KIND
 mixed() {
-	as_builder "cd /build/${dir[make]} && $flags && rm -f $one && make $one" \
+	local tsv=$OUT/mixed-$1.tsv
+	"$ACCEL_CTL" --state-dir "$state" account -o "$OUT/mixed-$1.account" --tsv "$tsv" -- \
+		"${builder[@]}" sh -c "cd /build/${dir[make]} && $flags && rm -f $one && make $one" \
 		> "$OUT/mixed-$1.log" 2>&1 || { echo "FAIL corpus: mixed $1: compile failed, see $OUT/mixed-$1.log"; return 1; }
-	if cmp -s "$root/build/${dir[make]}/$one" "$OUT/make.emulated/$one"; then
-		echo "mixed $1: $one same object"
+	# (dpkg-buildflags runs the driver too: any number, but all one way)
+	local dn de cn ce
+	dn=$(runs "$tsv" "$ndriver" native) de=$(runs "$tsv" gcc emulated)
+	cn=$(runs "$tsv" cc1 native) ce=$(runs "$tsv" cc1 emulated)
+	if { [ "$2" = native ] && { [ "$dn" = 0 ] || [ "$de" != 0 ]; }; } ||
+		{ [ "$2" = emulated ] && { [ "$de" = 0 ] || [ "$dn" != 0 ]; }; } ||
+		{ [ "$3" = native ] && [ "$cn.$ce" != 1.0 ]; } ||
+		{ [ "$3" = emulated ] && [ "$cn.$ce" != 0.1 ]; }; then
+		echo "  mixed $1: not the set-up asked for (driver $dn native, $de emulated; cc1 $cn native, $ce emulated)"
+		fail=1
+	elif cmp -s "$root/build/${dir[make]}/$one" "$OUT/make.emulated/$one"; then
+		echo "mixed $1: $one same object (driver $2, cc1 $3)"
 	else
 		echo "  DIFFERENT mixed $1: $one"
 		fail=1
 	fi
 }
 ctl disable "$cc1" > /dev/null
-mixed native-driver
+mixed native-driver native emulated || exit 1
 ctl enable gcc > /dev/null
 ctl disable "$driver" > /dev/null
-mixed emulated-driver
+mixed emulated-driver emulated native || exit 1
 ctl enable gcc > /dev/null
 if [ "$fail" = 0 ]; then
 	echo "PASS corpus: $total files identical, emulated vs native compiler (results in $OUT)"
