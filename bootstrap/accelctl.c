@@ -73,9 +73,10 @@ static void usage(FILE *out)
 		"      --allow-skew      (enable) accept an amd64 build of another version when\n"
 		"                        the root's exact one is not available; stays allowed\n"
 		"                        for the root, and status reports it\n"
-		"      --allow-toolchain-skew  (enable gcc) accept a host compiler built from\n"
-		"                        another gcc source version than the root's; its objects\n"
-		"                        differ at least in the .comment identification\n"
+		"      --allow-toolchain-skew  (enable gcc) accept a host compiler of another\n"
+		"                        version than the root's (another gcc source, or Debian's\n"
+		"                        cross compiler: accel-build-toolchain --debian-cross);\n"
+		"                        its objects differ at least in the .comment identification\n"
 		"NAME gcc is the compiler: the gcc, g++ and cpp drivers, cc1, cc1plus,\n"
 		"collect2, lto-wrapper, lto1, strip, objcopy, objdump and readelf, served by\n"
 		"the host build of the root's exact GCC (accel-build-toolchain ROOT); as, ld,\n"
@@ -531,8 +532,9 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 				char pn[256], rv[256], sv[256];
 
 				if (sscanf(l, "%255s %255s %255s", pn, rv, sv) == 3)
-					printf("skew:     %s: root %s, host build %s (--allow-skew)\n",
-					       pn, rv, sv);
+					printf("skew:     %s: root %s, host build %s (%s)\n", pn, rv, sv,
+					       ac_is_compiler_pkg(pn) ? "--allow-toolchain-skew"
+								      : "--allow-skew");
 			}
 		}
 	}

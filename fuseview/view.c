@@ -202,6 +202,45 @@ static int open_source(struct view *v, const char *source)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/*
+ * The layout of the toolchain a store file belongs to: a toolchain imported
+ * from Debian's cross packages (accel-build-toolchain --debian-cross) says
+ * so in toolchains/NAME/.layout ("debian-cross TRIPLET MAJOR"), and its
+ * files get the cross layout's patches (ac_cross_plan). 1 and triplet and
+ * major filled, 0 for any other file, -errno when .layout is unreadable or
+ * malformed.
+ */
+#define LAYOUT_FILE ".layout"
+static int cross_layout(struct view *v, const char *source, char *triplet, char *major)
+{
+	static const char dir[] = "toolchains/";
+	char path[512], text[256], kind[64], extra[2];
+	const char *slash;
+	ssize_t got;
+	int fd;
+
+	if (strncmp(source, dir, sizeof(dir) - 1) ||
+	    !(slash = strchr(source + sizeof(dir) - 1, '/')))
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%.*s/" LAYOUT_FILE, (int)(slash - source),
+			     source) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open_source(v, path);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (got < 0)
+		return -errno;
+	text[got] = '\0';
+	if (sscanf(text, "%63s %63s %63s %1s", kind, triplet, major, extra) != 3 ||
+	    strcmp(kind, AC_CROSS_LAYOUT))
+		return -EINVAL;
+	return 1;
+}
+
 /* Open, check and plan one served file. why (size wsize) says what was
  * refused. */
 static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
@@ -266,11 +305,25 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 		snprintf(why, wsize, "cannot map %s: %s", n->source, strerror(-r));
 		goto fail;
 	}
+	why[0] = '\0';
 	r = elf ? ac_elf_inspect(map, n->size, &info, why, wsize)
 		: ac_data_inspect(map, n->size, &info);
+	if (!r && elf) {
+		char triplet[64], major[64];
+		int c = cross_layout(v, n->source, triplet, major);
+
+		if (c > 0)
+			c = ac_cross_plan(map, n->size, triplet, major, &info);
+		if (c < 0) {
+			ac_elf_info_free(&info);
+			r = c;
+			snprintf(why, wsize, "%s: the cross layout of its toolchain: %s", n->source,
+				 strerror(-c));
+		}
+	}
 	munmap(map, n->size);
 	if (r) {
-		if (r != -ENOEXEC)
+		if (r != -ENOEXEC && !why[0])
 			snprintf(why, wsize, "%s: %s", n->source, strerror(-r));
 		goto fail;
 	}

@@ -362,6 +362,166 @@ void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsi
 	}
 }
 
+/* ------------------------------------------------------ the cross layout */
+
+/* A triplet or major version: a plain name, at most 63 bytes. */
+static int plain_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 63 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._-", *s)))
+			return 0;
+	return 1;
+}
+
+#define CROSS_DIR "/usr/lib/gcc-cross/"
+#define NATIVE_DIR "/usr/lib/gcc/"
+
+/*
+ * The rules, from Debian's cross-install-location.diff and the configure
+ * lines of the two builds (--includedir=/usr/T/include and
+ * --with-gxx-include-dir=/usr/T/include/c++/V for the cross one):
+ *
+ *   /usr/lib/gcc-cross/REST                     -> /usr/lib/gcc/REST
+ *     (libsubdir, libexecsubdir and what hangs below them: the exec and
+ *     startfile prefixes, the include and include-fixed directories)
+ *   /usr/lib/gcc-cross/T/V/../../../../T/include/c++/V/T  (C++ target headers)
+ *                                  -> /usr/lib/gcc/T/V/../../../../include/T/c++/V
+ *   /usr/lib/gcc-cross/T/V/../../../../T/include/c++/V...  (C++ headers)
+ *                                  -> /usr/lib/gcc/T/V/../../../../include/c++/V...
+ *   /usr/lib/gcc-cross/T/V/../../../../T/libc++_include/...
+ *                                  -> /usr/lib/gcc/T/V/../../../../libc++_include/...
+ *   gcc-cross (the driver's name for its relocation) -> gcc
+ *
+ * /usr/lib/gcc-cross/T/V/../../../../T/include (the tool directory) keeps
+ * its tail: the native compiler names /usr/T/include the same way.
+ */
+int ac_cross_rewrite(const char *s, const char *t, const char *v, char *out, size_t size)
+{
+	char up[160], cxx[80];
+	const char *rest;
+	size_t ul, cl, tl = strlen(t);
+	int n;
+
+	if (!plain_name(t) || !plain_name(v))
+		return -EINVAL;
+	if (!strcmp(s, "gcc-cross")) {
+		n = snprintf(out, size, "gcc");
+		return (size_t)n < size ? 1 : -ENAMETOOLONG;
+	}
+	if (strncmp(s, CROSS_DIR, sizeof(CROSS_DIR) - 1))
+		return 0;
+	rest = s + sizeof(CROSS_DIR) - 1;
+	ul = (size_t)snprintf(up, sizeof(up), "%s/%s/../../../../%s/", t, v, t);
+	cl = (size_t)snprintf(cxx, sizeof(cxx), "include/c++/%s", v);
+	if (!strncmp(rest, up, ul) && !strncmp(rest + ul, cxx, cl) &&
+	    (!rest[ul + cl] || rest[ul + cl] == '/')) {
+		const char *tail = rest + ul + cl;
+
+		if (tail[0] == '/' && !strncmp(tail + 1, t, tl) && (!tail[1 + tl] || tail[1 + tl] == '/'))
+			n = snprintf(out, size, NATIVE_DIR "%s/%s/../../../../include/%s/c++/%s%s", t,
+				     v, t, v, tail + 1 + tl);
+		else
+			n = snprintf(out, size, NATIVE_DIR "%s/%s/../../../../include/c++/%s%s", t, v,
+				     v, tail);
+	} else if (!strncmp(rest, up, ul) && !strncmp(rest + ul, "libc++_include/", 15)) {
+		n = snprintf(out, size, NATIVE_DIR "%s/%s/../../../../%s", t, v, rest + ul);
+	} else {
+		n = snprintf(out, size, NATIVE_DIR "%s", rest);
+	}
+	return n >= 0 && (size_t)n < size ? 1 : -ENAMETOOLONG;
+}
+
+/* Replace [off, off + len) with s and NULs, in patches of AC_PATCH_MAX. */
+static int add_string_patch(struct ac_elf_info *info, uint64_t off, const char *s, size_t len)
+{
+	char chunk[AC_PATCH_MAX];
+	size_t sl = strlen(s);
+	int r;
+
+	for (size_t done = 0; done < len; done += sizeof(chunk)) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+
+		memset(chunk, 0, sizeof(chunk));
+		if (done < sl)
+			memcpy(chunk, s + done, sl - done < n ? sl - done : n);
+		if ((r = add_patch(info, off + done, chunk, n)))
+			return r;
+	}
+	return 0;
+}
+
+/* GCC's paths are well under this; a longer string is not one of them. */
+#define CROSS_STRING_MAX 1024
+
+int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, const char *major,
+		  struct ac_elf_info *info)
+{
+	static const char *const needles[] = {CROSS_DIR, "gcc-cross"};
+	struct ac_patch *grow;
+	int n = 0, r = 0;
+
+	if (!plain_name(triplet) || !plain_name(major))
+		return -EINVAL;
+	/* add_patch() fills an array of AC_ELF_MAX_PATCHES; ac_elf_inspect()
+	 * shrank it to fit. */
+	if (info->patches) {
+		if (info->npatches > AC_ELF_MAX_PATCHES)
+			return -E2BIG;
+		grow = realloc(info->patches, AC_ELF_MAX_PATCHES * sizeof(*grow));
+		if (!grow)
+			return -ENOMEM;
+		info->patches = grow;
+	}
+	for (size_t k = 0; k < sizeof(needles) / sizeof(needles[0]) && !r; k++) {
+		size_t nl = strlen(needles[k]), at = 0;
+
+		while (at + nl <= len) {
+			const unsigned char *hit = memmem(buf + at, len - at, needles[k], nl);
+			const unsigned char *end;
+			char s[CROSS_STRING_MAX], to[CROSS_STRING_MAX];
+			size_t p, sl;
+			int w;
+
+			if (!hit)
+				break;
+			p = (size_t)(hit - buf);
+			at = p + nl;
+			/* Whole strings only: a path that starts a string. */
+			if (p && buf[p - 1] != '\0')
+				continue;
+			end = memchr(hit, '\0', len - p);
+			if (!end || (sl = (size_t)(end - hit)) >= sizeof(s))
+				continue;
+			memcpy(s, hit, sl);
+			s[sl] = '\0';
+			w = ac_cross_rewrite(s, triplet, major, to, sizeof(to));
+			if (w < 0) {
+				r = w;
+				break;
+			}
+			/* The native names are never longer: nothing moves. */
+			if (!w || strlen(to) > sl)
+				continue;
+			if ((r = add_string_patch(info, p, to, sl)))
+				break;
+			n++;
+		}
+	}
+	if (info->npatches)
+		qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
+	if (info->patches) {
+		grow = realloc(info->patches, (info->npatches ? info->npatches : 1) * sizeof(*grow));
+		if (grow)
+			info->patches = grow;
+	}
+	return r ? r : n;
+}
+
 int ac_view_alias(const char *pkgpath, char *out, size_t size)
 {
 	static const struct {

@@ -169,8 +169,7 @@ static struct ac_pkg *index_get(const struct ac_rootdb *db, const char *path)
 	return NULL;
 }
 
-/* gcc-12, cpp-12, g++-12: the packages of the root's compiler proper. */
-static int is_compiler_pkg(const char *name)
+int ac_is_compiler_pkg(const char *name)
 {
 	static const char *const stems[] = {"gcc-", "cpp-", "g++-"};
 
@@ -297,7 +296,7 @@ int ac_rootdb_open(struct ac_rootdb *db, const char *root, char *err)
 			.arch = strdup(f[1]),
 			.version = strdup(f[2]),
 			.ma_same = i > 4 && !strcmp(f[4], "same"),
-			.toolchain = is_compiler_pkg(f[0]),
+			.toolchain = ac_is_compiler_pkg(f[0]),
 		};
 		if (!db->pkgs[db->npkgs].name || !db->pkgs[db->npkgs].arch ||
 		    !db->pkgs[db->npkgs].version) {
@@ -632,16 +631,18 @@ static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, const char *r
 	}
 	if (other[0])
 		return ac_fail(err, -ENOPKG,
-			    "%s: the root has %s but the store's host compiler was built from "
-			    "gcc-%s-source %s, so objects would differ (at least in the compiler "
-			    "identification in .comment); build the exact one with "
-			    "`accel-build-toolchain %s`, or pass --allow-toolchain-skew to use %s",
+			    "%s: the root has %s but the store's host compiler is gcc-%s %s, so "
+			    "objects would differ (at least in the compiler identification in "
+			    ".comment); build the exact one with `accel-build-toolchain %s` (about "
+			    "15 minutes), or pass --allow-toolchain-skew to use %s",
 			    p->name, p->version, major, other, root, other);
 	return ac_fail(err, -ENOPKG,
 		    "%s %s: the store has no host build of the root's compiler "
 		    "(%s/toolchains/gcc-%s_%s); build it once with `accel-build-toolchain %s` "
-		    "(about 15 minutes on 2 cores), or leave the compiler emulated",
-		    p->name, p->version, s->dir, major, p->version, root);
+		    "(about 15 minutes on 2 cores), or import Debian's cross compiler of the "
+		    "nearest version with `accel-build-toolchain --debian-cross %s` and pass "
+		    "--allow-toolchain-skew, or leave the compiler emulated",
+		    p->name, p->version, s->dir, major, p->version, root, root);
 }
 
 /* Which amd64 versions apt knows for the packages (apt-cache madison). */

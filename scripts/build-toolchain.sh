@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # build-toolchain.sh ROOT [--store DIR] [--work DIR] [--jobs N]
+# build-toolchain.sh --debian-cross ROOT [--store DIR]
 #
 # Builds, once, the host (x86_64) equivalent of ROOT's compiler: GCC from
 # Debian's gcc-12-source package of exactly the version of gcc-12 that ROOT
@@ -27,20 +28,39 @@
 # at the host (amd64) build of the root's own binutils-arm-linux-gnueabi
 # version, installed on the host for that.
 #
+# --debian-cross instead imports, in about a minute, the nearest thing:
+# Debian's own cross compiler packages (cpp-12-, gcc-12- and
+# g++-12-arm-linux-gnueabi, amd64), of whatever version the archive has
+# (bookworm: 12.2.0-14cross1, built from gcc-12 12.2.0-14, where the root
+# has 12.2.0-14+deb12u1). They are built with Debian's cross layout
+# (/usr/lib/gcc-cross/..., --with-sysroot=/): their files go into
+# STORE/toolchains/gcc-12_VERSION/ unchanged, under the native names, with
+# a .layout file that makes the view rewrite the cross directory names in
+# them to the native ones at read time (accel-fuseview(8)). The import
+# refuses packages whose configure line differs from the root's in anything
+# but the cross layout and the version, and files whose rewritten strings
+# something points into (objdump). Objects they make differ from the
+# root's compiler's at least in .comment ("GCC: (Debian 12.2.0-14)
+# 12.2.0"): accelctl enable needs --allow-toolchain-skew to take it, and
+# kbuild-notes/toolchain.md lists what else differs.
+#
 # Exit: 0 built (or already there), 1 failure, 2 usage, 3 ROOT has no gcc-12
 # or no binutils, 6 the archive has no gcc-12-source or
-# binutils-arm-linux-gnueabi (amd64) of ROOT's version.
+# binutils-arm-linux-gnueabi (amd64) of ROOT's version (--debian-cross: no
+# cross compiler packages, or ones whose configuration differs).
 set -euo pipefail
 
-usage() { echo "usage: $0 ROOT [--store DIR] [--work DIR] [--jobs N]" >&2; exit 2; }
+usage() { echo "usage: $0 [--debian-cross] ROOT [--store DIR] [--work DIR] [--jobs N]" >&2; exit 2; }
 die() { echo "build-toolchain: $*" >&2; exit 1; }
 
 root=
 store=${ACCEL_STORE:-/var/lib/accel/store}
 work=${ACCEL_TOOLCHAIN_WORK:-/var/tmp/accel-toolchain}
 jobs=$(nproc)
+cross=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--debian-cross) cross=1; shift ;;
 	--store) store=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
@@ -65,11 +85,6 @@ case $bversion in
 esac
 driver=$root/usr/bin/$triplet-gcc-12
 [ -f "$driver" ] || die "$driver: missing; the root's gcc-12 $version is not armel's"
-dest=$store/toolchains/gcc-12_$version
-if [ -f "$dest/.complete" ]; then
-	echo "build-toolchain: $dest is already built"
-	exit 0
-fi
 
 # The configure line the root's gcc was built with, as `gcc -v` shows it,
 # taken from the driver's own bytes (no emulation needed).
@@ -78,6 +93,119 @@ case $config in
 "../src/configure -v "*"--host=$triplet"*) ;;
 *) die "$driver: no configure line found in it" ;;
 esac
+
+# Which root package each file of a toolchain stands in for (.toolchain).
+file_lines() {
+	local f lib=usr/lib/gcc/$triplet/12
+	for f in gcc-12:usr/bin/$triplet-gcc-12 g++-12:usr/bin/$triplet-g++-12 \
+		cpp-12:usr/bin/$triplet-cpp-12 gcc-12:usr/bin/$triplet-gcc-ar-12 \
+		gcc-12:usr/bin/$triplet-gcc-nm-12 gcc-12:usr/bin/$triplet-gcc-ranlib-12 \
+		cpp-12:$lib/cc1 g++-12:$lib/cc1plus gcc-12:$lib/lto1 gcc-12:$lib/lto-wrapper \
+		gcc-12:$lib/collect2 g++-12:$lib/g++-mapper-server gcc-12:$lib/liblto_plugin.so; do
+		echo "file ${f%%:*} /${f#*:}"
+	done
+}
+
+# ------------------------------------------------------------ --debian-cross
+# What may differ between the root's configure line and the cross
+# packages': the version, the cross layout, and options that only concern
+# target libraries the cross packages do not build.
+cross_only='^--(with-pkgversion=.*|with-sysroot=.*|build=.*|host=.*|program-prefix=.*|includedir=.*|with-target-system-zlib=.*|without-target-system-zlib|enable-objc-gc=.*)$'
+
+# check_refs FILE: nothing in FILE may point inside a string the view will
+# rewrite (a linker may share a string's tail with a shorter literal, which
+# the rewrite would change). The strings are found as the view finds them
+# (ac_cross_plan: NUL-preceded "/usr/lib/gcc-cross/..." and "gcc-cross");
+# the references are the addresses objdump shows in the code and the
+# relocation addends.
+check_refs() {
+	local f=$1
+	{ readelf -lW "$f" | awk '$1 == "LOAD" { print "L", $2, $3, $5 }'
+	  objdump -d --no-show-raw-insn "$f" | grep -oE '(\$0x|# )[0-9a-f]+' | sed 's/^\$0x/R /; s/^# /R /'
+	  readelf -rW "$f" | awk 'NF >= 4 && $4 ~ /^[0-9a-f]+$/ { print "R", $4 } NF >= 5 && $3 ~ /RELATIVE/ { print "R", $NF }'
+	} | perl -e '
+		my $f = shift; open(my $h, "<", $f) or die; binmode $h; my $d = do { local $/; <$h> };
+		my (@load, @refs, %inside);
+		while (<STDIN>) { my @w = split; if ($w[0] eq "L") { push @load, [map { hex } @w[1..3]] } else { push @refs, hex $w[1] } }
+		# Every address inside a rewritten string (its first byte excluded).
+		while ($d =~ m{(?<=\0)(/usr/lib/gcc-cross/[^\0]*|gcc-cross)(?=\0)}g) {
+			my ($s, $e, $str) = ($-[1], $+[1], $1);
+			for my $l (@load) {
+				my ($off, $va, $sz) = @$l;
+				next unless $s >= $off && $e <= $off + $sz;
+				$inside{$va + $_ - $off} = $str for ($s + 1 .. $e);
+			}
+		}
+		# Pointers stored as data (a program that is not PIE has no
+		# relocations for them): every aligned 8-byte word.
+		push @refs, unpack("Q<*", substr($d, 0, length($d) & ~7));
+		my $bad = 0;
+		for my $a (@refs) {
+			next unless exists $inside{$a};
+			printf "%s: something points at 0x%x, inside \"%s\"\n", $f, $a, $inside{$a};
+			$bad = 1; delete $inside{$a};
+		}
+		exit $bad;' "$f"
+}
+
+import_cross() {
+	local cv t0 stage lib x ours theirs diffs f
+	t0=$(date +%s)
+	cv=$(apt-cache madison "gcc-12-$triplet" 2>/dev/null | awk -F'|' '$3 ~ / amd64 Packages/ { gsub(/ /, "", $2); print $2; exit }')
+	[ -n "$cv" ] || { echo "build-toolchain: the archive has no gcc-12-$triplet (amd64); apt-get update, or build the exact compiler: accel-build-toolchain $root" >&2; exit 6; }
+	dest=$store/toolchains/gcc-12_$cv
+	if [ -f "$dest/.complete" ]; then
+		echo "build-toolchain: $dest is already imported"
+		exit 0
+	fi
+	command -v objdump > /dev/null && command -v perl > /dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils perl > /dev/null
+	tmp=$(mktemp -d /var/tmp/accel-cross.XXXXXX)
+	trap 'rm -rf "$tmp" "$dest.tmp"' EXIT
+	(cd "$tmp" && apt-get download "cpp-12-$triplet=$cv" "gcc-12-$triplet=$cv" "g++-12-$triplet=$cv" \
+		> download.log 2>&1) ||
+		{ tail -2 "$tmp/download.log" >&2; echo "build-toolchain: cannot download Debian's gcc-12-$triplet $cv packages" >&2; exit 6; }
+	for f in "$tmp"/*.deb; do dpkg-deb -x "$f" "$tmp/x"; done
+	x=$tmp/x
+	theirs=$(tr '\0' '\n' < "$x/usr/bin/$triplet-gcc-12" | grep -m 1 -a "^\.\./src/configure -v .*--target=$triplet" || true)
+	[ -n "$theirs" ] || die "gcc-12-$triplet $cv: no configure line in its driver"
+	# Option by option, apart from the ones the cross layout explains.
+	ours=$(echo "$config" | sed "s/--with-pkgversion='[^']*'//" | tr ' ' '\n' | grep -vE "$cross_only" | sort)
+	diffs=$(echo "$theirs" | sed "s/--with-pkgversion='[^']*'//" | tr ' ' '\n' | grep -vE "$cross_only" | sort |
+		diff <(echo "$ours") - | grep '^[<>]' | tr '\n' ' ' || true)
+	[ -z "$diffs" ] || { echo "build-toolchain: Debian's gcc-12-$triplet $cv is configured unlike the root's gcc-12 $version (< root, > cross): $diffs; build the exact compiler: accel-build-toolchain $root" >&2; exit 6; }
+	stage=$dest.tmp
+	lib=usr/lib/gcc/$triplet/12
+	rm -rf "$stage"
+	mkdir -p "$stage/usr/bin" "$stage/$lib"
+	for f in gcc g++ cpp gcc-ar gcc-nm gcc-ranlib; do
+		install -m 0755 "$x/usr/bin/$triplet-$f-12" "$stage/usr/bin/$triplet-$f-12"
+	done
+	for f in cc1 cc1plus lto1 lto-wrapper collect2 g++-mapper-server liblto_plugin.so; do
+		install -m 0755 "$x/usr/lib/gcc-cross/$triplet/12/$f" "$stage/$lib/$f"
+	done
+	for f in "$stage"/usr/bin/* "$stage/$lib"/*; do
+		check_refs "$f" || { echo "build-toolchain: $(basename "$f") of gcc-12-$triplet $cv cannot be given the native layout safely (above)" >&2; exit 6; }
+	done
+	echo "debian-cross $triplet 12" > "$stage/.layout"
+	{
+		echo "source gcc-12-$triplet $cv (Debian's cross compiler, imported; the root has gcc-12 $version)"
+		echo "layout debian-cross: /usr/lib/gcc-cross/$triplet/12 served as /$lib (accel-fuseview rewrites the names at read time)"
+		echo "imported $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(( $(date +%s) - t0 )) s"
+		file_lines
+	} > "$stage/.toolchain"
+	touch "$stage/.complete"
+	rm -rf "$dest"
+	mv "$stage" "$dest"
+	echo "build-toolchain: $dest imported from Debian's gcc-12-$triplet $cv ($(( $(date +%s) - t0 )) s); enable it with accelctl enable --allow-toolchain-skew gcc"
+}
+[ "$cross" = 0 ] || { import_cross; exit 0; }
+
+dest=$store/toolchains/gcc-12_$version
+if [ -f "$dest/.complete" ]; then
+	echo "build-toolchain: $dest is already built"
+	exit 0
+fi
 
 need=()
 for p in quilt dpkg-dev libgmp-dev libmpfr-dev libmpc-dev libisl-dev zlib1g-dev libzstd-dev \
@@ -177,13 +305,7 @@ strip --strip-unneeded "$stage/usr/bin/"* "$stage/$lib/"*
 	echo "source gcc-12-source $version"
 	echo "binutils binutils-$triplet $bversion"
 	echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(( $(date +%s) - t0 )) s on $(nproc) cores"
-	for f in gcc-12:usr/bin/$triplet-gcc-12 g++-12:usr/bin/$triplet-g++-12 \
-		cpp-12:usr/bin/$triplet-cpp-12 gcc-12:usr/bin/$triplet-gcc-ar-12 \
-		gcc-12:usr/bin/$triplet-gcc-nm-12 gcc-12:usr/bin/$triplet-gcc-ranlib-12 \
-		cpp-12:$lib/cc1 g++-12:$lib/cc1plus gcc-12:$lib/lto1 gcc-12:$lib/lto-wrapper \
-		gcc-12:$lib/collect2 g++-12:$lib/g++-mapper-server gcc-12:$lib/liblto_plugin.so; do
-		echo "file ${f%%:*} /${f#*:}"
-	done
+	file_lines
 } > "$stage/.toolchain"
 touch "$stage/.complete"
 rm -rf "$dest"

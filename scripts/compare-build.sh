@@ -16,6 +16,9 @@
 #   --no-compiler      keep the compiler emulated even when a host build of
 #                      the root's exact GCC is in $ACCEL_TOOLCHAINS (default
 #                      /var/cache/accel/test-store/toolchains, `make toolchain`)
+#   --debian-cross     run the compiler as Debian's cross compiler instead
+#                      (imported there with accel-build-toolchain
+#                      --debian-cross; enabled with --allow-toolchain-skew)
 # accel's programs come from $ACCEL_BOOTSTRAP, $ACCEL_CTL, $ACCEL_DISPATCH,
 # $ACCEL_FUSEVIEW (set by `make check-e2e` and `make bench`), or from PATH.
 #
@@ -42,7 +45,7 @@ DISPATCH=${ACCEL_DISPATCH:-}
 FUSEVIEW=${ACCEL_FUSEVIEW:-}
 
 die() { echo "compare-build: $*" >&2; exit "${2:-4}"; }
-usage() { sed -n '5,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 with="" out="" sequential=0 jobs=1 keep=0 compiler=1 only_acc=0
 while [ $# -gt 0 ]; do
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--jobs) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; jobs=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--no-compiler) compiler=0; shift ;;
+	--debian-cross) compiler=cross; shift ;;
 	--accelerated-only) only_acc=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "compare-build: unknown option $1" >&2; usage ;;
@@ -161,10 +165,12 @@ bs_args=(--binfmt-name "$binfmt_name" --state-dir "$state")
 # The host compiler (accel-build-toolchain) goes into the run's own store
 # (hard links), where accel-bootstrap's default set picks it up.
 toolchains=${ACCEL_TOOLCHAINS:-/var/cache/accel/test-store/toolchains}
-if [ "$compiler" = 1 ] && [ -z "${ACCEL_STORE:-}" ] && ls "$toolchains"/gcc-*/.complete > /dev/null 2>&1; then
+if [ "$compiler" != 0 ] && [ -z "${ACCEL_STORE:-}" ] && ls "$toolchains"/gcc-*/.complete > /dev/null 2>&1; then
 	mkdir -p "$state/store/toolchains"
 	for t in "$toolchains"/gcc-*; do
 		[ -f "$t/.complete" ] || continue
+		# The exact build, or (--debian-cross) the imported cross compiler.
+		if [ "$compiler" = cross ]; then [ -f "$t/.layout" ] || continue; else [ ! -f "$t/.layout" ] || continue; fi
 		cp -al "$t" "$state/store/toolchains/" 2>/dev/null || cp -a "$t" "$state/store/toolchains/"
 	done
 	echo "compare-build: compiler native ($(cd "$state/store/toolchains" && echo gcc-*))" >&2
@@ -176,6 +182,10 @@ setup_accel() {
 	"$BOOTSTRAP" "${bs_args[@]}" "$acc" > "$out/accelerated/bootstrap.log" 2>&1 ||
 		die "accel-bootstrap $acc failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
 	bootstrapped=1
+	# The default set takes the exact compiler only.
+	[ "$compiler" != cross ] || "$CTL" --state-dir "$state" --root "$acc" enable --allow-toolchain-skew gcc \
+		>> "$out/accelerated/bootstrap.log" 2>&1 ||
+		die "accelctl enable --allow-toolchain-skew gcc failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
 }
 
 # build MODE ROOT: dpkg-buildpackage under accelctl account; MODE/seconds.

@@ -8,11 +8,20 @@
 #                           (timestamps, compression); the differences follow
 #   DIFFERENT NAME          followed by the differences, file by file
 #   MISSING NAME in DIR     only one build made it
+#   IDENTIFICATION-ONLY NAME  the contents differ only in the compiler
+#                           identification that two compiler versions
+#                           write (.comment: "GCC: (Debian 12.2.0-14)
+#                           12.2.0") and in what follows from those bytes:
+#                           build ids (.note.gnu.build-id), the debug
+#                           files named by them (usr/lib/debug/.build-id/),
+#                           .gnu_debuglink, control's Build-Ids field and
+#                           md5sums; each such file is listed with the
+#                           strings (scripts/compare-elf.sh)
 # Both control and data archives are compared. mtimes are shown among the
 # differences but do not count against SAME-CONTENT.
 #
 # Exit status: 0 every package IDENTICAL or SAME-CONTENT, 1 otherwise,
-# 2 usage.
+# 2 usage, 3 the only differences are IDENTIFICATION-ONLY ones.
 set -uo pipefail
 
 [ $# = 2 ] && [ -d "$1" ] && [ -d "$2" ] || {
@@ -42,10 +51,77 @@ listing() {
 	tar -xf "$dir.tar" -C "$dir" --no-same-owner 2>/dev/null
 	(cd "$dir" && find . -type f -print0 | sort -z | xargs -0r sha256sum) > "$outp.sha"
 	chmod -R u+rwX "$dir" 2>/dev/null
-	rm -rf "$dir" "$dir.tar"
+	rm -f "$dir.tar"
+	rm -rf "$outp.dir"
+	mv "$dir" "$outp.dir" # for explain()
+}
+
+# The build ids of two builds' ELF files of the same path (not the debug
+# files, which are named by them): "A-ID B-ID" lines in $tmp/ids.
+ids_of() { readelf -nW "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
+build_id_map() {
+	local f ia ib
+	: > "$tmp/ids"
+	for d in "$tmp"/a.*.data.dir; do
+		[ -d "$d" ] || continue
+		(cd "$d" && find . -type f ! -path './usr/lib/debug/*') | while read -r f; do
+			local e=${d#"$tmp"/a.} && e=$tmp/b.$e
+			[ -f "$e/$f" ] && [ "$(head -c 4 "$d/$f")" = $'\x7fELF' ] || continue
+			ia=$(ids_of "$d/$f") ib=$(ids_of "$e/$f")
+			[ -n "$ia" ] && [ -n "$ib" ] && [ "$ia" != "$ib" ] && echo "$ia $ib"
+		done
+	done | sort -u > "$tmp/ids"
+}
+# rename_ids [-r] FILE: A's build ids replaced by B's (-r: the other way),
+# in hex and in the xx/yyyy form of debug file paths.
+rename_ids() {
+	local x=1 y=2
+	[ "$1" != -r ] || { x=2 y=1; shift; }
+	awk -v x=$x -v y=$y '{ print "s|" $x "|" $y "|g";
+		print "s|" substr($x, 1, 2) "/" substr($x, 3) "|" substr($y, 1, 2) "/" substr($y, 3) "|g" }' \
+		"$tmp/ids" > "$tmp/ids.sed"
+	sed -f "$tmp/ids.sed" "$1"
+}
+# explain N: are package N's differences only the compiler identification
+# and what follows from it? Prints why (one line per file) and returns 0,
+# or returns 1.
+explain() {
+	local n=$1 part f fa ha hb why rc idents="" md5
+	for part in control data; do
+		# Names, modes and owners, A's build ids renamed to B's (sizes
+		# follow the contents, compared next).
+		diff <(rename_ids "$tmp/a.$n.$part" | awk '{ $3 = ""; print }') \
+			<(awk '{ $3 = ""; print }' "$tmp/b.$n.$part") > /dev/null || return 1
+		while read -r hb f; do
+			ha=$(rename_ids "$tmp/a.$n.$part.sha" | awk -v f="$f" '$2 == f { print $1 }')
+			[ "$ha" != "$hb" ] || continue
+			# control and md5sums name build ids and hashes: checked below.
+			[ "$part.$f" != control../control ] && [ "$part.$f" != control../md5sums ] || continue
+			fa=$(echo "$f" > "$tmp/f" && rename_ids -r "$tmp/f")
+			why=$(bash "$HERE/compare-elf.sh" "$tmp/a.$n.$part.dir/$fa" "$tmp/b.$n.$part.dir/$f" 2>&1)
+			rc=$?
+			[ $rc = 3 ] || return 1
+			idents+="  $part ${f#./}: $why"$'\n'
+		done < "$tmp/b.$n.$part.sha"
+	done
+	[ -n "$idents" ] || return 1
+	# control: equal once renamed (Build-Ids); md5sums: equal once renamed
+	# but for the files explained above.
+	diff <(rename_ids "$tmp/a.$n.control.dir/control") "$tmp/b.$n.control.dir/control" > /dev/null || return 1
+	md5=$tmp/b.$n.control.dir/md5sums
+	if [ -f "$md5" ]; then
+		while read -r f; do
+			printf '%s' "$idents" | grep -qF "  data $f: " || return 1
+		done < <(diff <(rename_ids "$tmp/a.$n.control.dir/md5sums") "$md5" | awk '/^>/ { print $3 }')
+		[ "$(rename_ids "$tmp/a.$n.control.dir/md5sums" | awk '{ print $2 }')" = "$(awk '{ print $2 }' "$md5")" ] || return 1
+	fi
+	printf '%s' "$idents"
+	[ ! -s "$tmp/ids" ] || echo "  build ids (A -> B): $(sed 's/ / -> /' "$tmp/ids" | paste -sd, - | sed 's/,/, /g')"
+	return 0
 }
 
 status=0
+different=()
 names=$( (cd "$a" && ls -- *.deb 2>/dev/null; cd "$b" && ls -- *.deb 2>/dev/null) | sort -u)
 [ -n "$names" ] || { echo "no .deb files in $a or $b"; exit 1; }
 n_ident=0 n_same=0 n_diff=0
@@ -66,25 +142,41 @@ for n in $names; do
 	[ "$ma" = "$mb" ] || diffs+="  ar members: [$ma] vs [$mb]"$'\n'
 	content=0
 	for part in control data; do
-		listing "$a/$n" $part "$tmp/a.$part"
-		listing "$b/$n" $part "$tmp/b.$part"
-		d=$(diff "$tmp/a.$part" "$tmp/b.$part" | grep '^[<>]' | sed "s/^</  $part A:/; s/^>/  $part B:/")
+		listing "$a/$n" $part "$tmp/a.$n.$part"
+		listing "$b/$n" $part "$tmp/b.$n.$part"
+		d=$(diff "$tmp/a.$n.$part" "$tmp/b.$n.$part" | grep '^[<>]' | sed "s/^</  $part A:/; s/^>/  $part B:/")
 		[ -z "$d" ] || { diffs+="$d"$'\n'; content=1; }
-		d=$(diff "$tmp/a.$part.sha" "$tmp/b.$part.sha" | grep '^[<>]' |
+		d=$(diff "$tmp/a.$n.$part.sha" "$tmp/b.$n.$part.sha" | grep '^[<>]' |
 			sed "s/^</  $part contents A:/; s/^>/  $part contents B:/")
 		[ -z "$d" ] || { diffs+="$d"$'\n'; content=1; }
-		d=$(diff "$tmp/a.$part.mtime" "$tmp/b.$part.mtime" | grep '^[<>]' |
+		d=$(diff "$tmp/a.$n.$part.mtime" "$tmp/b.$n.$part.mtime" | grep '^[<>]' |
 			sed "s/^</  $part mtime A:/; s/^>/  $part mtime B:/")
 		[ -z "$d" ] || diffs+="$d"$'\n'
 	done
 	if [ $content = 0 ]; then
 		echo "SAME-CONTENT $n (bytes differ)"
 		n_same=$((n_same + 1))
+		printf '%s' "$diffs"
+	else
+		different+=("$n")
+		printf '%s' "$diffs" > "$tmp/diffs.$n"
+	fi
+done
+# The packages whose contents differ: explained by the compiler
+# identification alone, or different.
+n_idonly=0
+[ ${#different[@]} = 0 ] || build_id_map
+for n in "${different[@]}"; do
+	if explain "$n" > "$tmp/why.$n"; then
+		echo "IDENTIFICATION-ONLY $n"
+		cat "$tmp/why.$n"
+		n_idonly=$((n_idonly + 1))
+		[ $status = 1 ] || status=3
 	else
 		echo "DIFFERENT $n"
+		cat "$tmp/diffs.$n"
 		status=1 n_diff=$((n_diff + 1))
 	fi
-	printf '%s' "$diffs"
 done
-echo "summary: $n_ident byte-identical, $n_same same content, $n_diff different"
+echo "summary: $n_ident byte-identical, $n_same same content, $n_idonly compiler identification only, $n_diff different"
 exit $status

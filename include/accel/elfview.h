@@ -85,6 +85,29 @@ int ac_data_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *in
 /* Data files that get ac_data_inspect() (by name). */
 #define AC_DATA_PATCHED "gconv-modules.cache"
 
+/*
+ * Debian's cross compilers (cpp-N-TRIPLET, gcc-N-TRIPLET, g++-N-TRIPLET,
+ * built from the same gcc-N source with the cross layout) name their own
+ * directories /usr/lib/gcc-cross/TRIPLET/N/... and look for C++ headers in
+ * /usr/TRIPLET/include/c++/N, where the root's native compiler has
+ * /usr/lib/gcc/TRIPLET/N/... and /usr/include/c++/N. ac_cross_plan() adds
+ * to info (planned by ac_elf_inspect) the patches that give such a file the
+ * native names: every NUL-terminated string that starts with a cross
+ * directory, and the driver's relocation name "gcc-cross", becomes the
+ * native name, which is shorter, NUL-padded. The rules are in elfview.c,
+ * the differences that remain in kbuild-notes/toolchain.md.
+ *
+ * Returns the number of strings rewritten (0: none found) or -errno;
+ * -EINVAL for a triplet or major version that is not a plain name.
+ * ac_cross_rewrite() applies the rules to one string (for listing and tests):
+ * 1 and out filled when s is rewritten, 0 when not, -ENAMETOOLONG.
+ */
+#define AC_CROSS_LAYOUT "debian-cross"
+int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, const char *major,
+		  struct ac_elf_info *info);
+int ac_cross_rewrite(const char *s, const char *triplet, const char *major, char *out,
+		     size_t size);
+
 /* Lay the patches over buf, which holds the file's bytes [off, off+len). */
 void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,
 		    size_t len);

@@ -87,6 +87,9 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, char *err);
  * amd64 gcc-N (which targets amd64). A missing toolchain is not downloaded:
  * ac_store_fetch refuses (-ENOPKG) with the command that builds it. */
 int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size);
+/* gcc-12, cpp-12, g++-12: the packages of the root's compiler proper,
+ * served from a toolchain (1), or not (0). */
+int ac_is_compiler_pkg(const char *name);
 /* Is the toolchain for p (exact version, or store_version) in the store? */
 int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p);
 

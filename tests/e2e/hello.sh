@@ -4,7 +4,9 @@
 # fully emulated and one with accel's default set native, at the same time.
 # Passes only if every .deb has the same file list, modes, owners, sizes and
 # contents (scripts/compare-debs.sh); byte identity is reported. Also checks
-# that the accelerated build really ran natively (accelctl account).
+# that the accelerated build really ran natively (accelctl account). Then
+# a third build with Debian's cross compiler (the opt-in of
+# --allow-toolchain-skew) must differ in the compiler identification only.
 #
 # The root comes from the tarball cache (/var/cache/accel/roots) when it is
 # there; creating it the first time takes about 15 minutes.
@@ -36,4 +38,31 @@ if [ "$native" -lt 1000 ] || [ "$native_in_emulated" != 0 ] || [ "$n_debs" -lt 2
 	echo "FAIL hello: expected >= 1000 native tasks in the accelerated build, none in the emulated one, and 2 .debs"
 	exit 1
 fi
-echo "PASS hello: packages identical in content ($(grep -c '^IDENTICAL' "$OUT/report.txt") of $n_debs byte-identical)"
+echo "packages identical in content ($(grep -c '^IDENTICAL' "$OUT/report.txt") of $n_debs byte-identical)"
+
+# The opt-in compiler: Debian's cross compiler of the nearest version
+# (accel-build-toolchain --debian-cross, imported into the test store once),
+# enabled with --allow-toolchain-skew. Its packages must differ from the
+# emulated build's in the compiler identification only, as compare-debs.sh
+# shows it (exit 3, every package IDENTIFICATION-ONLY or IDENTICAL).
+STORE=${ACCEL_TEST_STORE:-/var/cache/accel/test-store}
+tmp_root=/var/tmp/accel-e2e-cross-$$
+trap 'bash "$SRCDIR/scripts/buildd-root.sh" destroy "$tmp_root" 2> /dev/null || true' EXIT
+bash "$SRCDIR/scripts/buildd-root.sh" new "$tmp_root" > /dev/null
+bash "$SRCDIR/scripts/build-toolchain.sh" --debian-cross "$tmp_root" --store "$STORE" > "$OUT/import.log" 2>&1 ||
+	{ tail -3 "$OUT/import.log"; echo "FAIL hello: importing Debian's cross compiler failed"; exit 1; }
+bash "$SRCDIR/scripts/buildd-root.sh" destroy "$tmp_root"
+rc=0
+ACCEL_TOOLCHAINS=$STORE/toolchains bash "$SRCDIR/scripts/compare-build.sh" --out "$OUT/cross" \
+	--with help2man,texinfo --accelerated-only --debian-cross hello=2.10-3 || rc=$?
+[ $rc = 0 ] || { echo "FAIL hello: the build with Debian's cross compiler failed (exit $rc, $OUT/cross)"; exit 1; }
+rc=0
+bash "$SRCDIR/scripts/compare-debs.sh" "$OUT/emulated" "$OUT/cross/accelerated" > "$OUT/cross/report.txt" || rc=$?
+cat "$OUT/cross/report.txt"
+cross_native=$(awk -F'\t' 'NR > 1 && $4 == "native" && $9 == "cc1"' "$OUT/cross/accelerated/account.tsv" | wc -l)
+echo "cross compiler: cc1 ran natively $cross_native times, $(cat "$OUT/cross/accelerated/seconds") s"
+if [ $rc != 3 ] || grep -q '^DIFFERENT\|^MISSING' "$OUT/cross/report.txt" || [ "$cross_native" -lt 10 ]; then
+	echo "FAIL hello: with Debian's cross compiler the packages must differ in the compiler identification only, with cc1 native (compare-debs exit $rc)"
+	exit 1
+fi
+echo "PASS hello: packages identical in content ($(grep -c '^IDENTICAL' "$OUT/report.txt") of $n_debs byte-identical); with Debian's cross compiler $(grep -c '^IDENTIFICATION-ONLY' "$OUT/cross/report.txt") of $n_debs differ in the compiler identification only"

@@ -191,3 +191,116 @@ Test(elfview, gconv_cache_names_the_view)
 	free(out);
 	free(buf);
 }
+
+/* ------------------------------------------------------- the cross layout */
+
+#define T "arm-linux-gnueabi"
+
+static void rewrites(const char *from, const char *to)
+{
+	char out[512];
+
+	cr_assert_eq(ac_cross_rewrite(from, T, "12", out, sizeof(out)), 1, "%s", from);
+	cr_assert_str_eq(out, to, "%s", from);
+	cr_assert(strlen(out) <= strlen(from));
+}
+
+/* Each string Debian's gcc-12-arm-linux-gnueabi 12.2.0-14cross1 has, and
+ * the one the root's native gcc-12 has in its place (both read with
+ * strings(1) from the two builds' cc1plus and driver). */
+Test(elfview, cross_layout_names_become_native)
+{
+	rewrites("/usr/lib/gcc-cross/", "/usr/lib/gcc/");
+	rewrites("/usr/lib/gcc-cross/" T "/12/include", "/usr/lib/gcc/" T "/12/include");
+	rewrites("/usr/lib/gcc-cross/" T "/12/include-fixed", "/usr/lib/gcc/" T "/12/include-fixed");
+	rewrites("/usr/lib/gcc-cross/" T "/12/../../../../" T "/include",
+		 "/usr/lib/gcc/" T "/12/../../../../" T "/include");
+	rewrites("/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/finclude/",
+		 "/usr/lib/gcc/" T "/12/../../../../" T "/include/finclude/");
+	rewrites("/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/c++/12",
+		 "/usr/lib/gcc/" T "/12/../../../../include/c++/12");
+	rewrites("/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/c++/12/" T,
+		 "/usr/lib/gcc/" T "/12/../../../../include/" T "/c++/12");
+	rewrites("/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/c++/12/backward",
+		 "/usr/lib/gcc/" T "/12/../../../../include/c++/12/backward");
+	rewrites("/usr/lib/gcc-cross/" T "/12/../../../../" T "/libc++_include/c++/12/v1",
+		 "/usr/lib/gcc/" T "/12/../../../../libc++_include/c++/12/v1");
+	rewrites("gcc-cross", "gcc");
+}
+
+Test(elfview, cross_layout_leaves_other_strings)
+{
+	char out[512];
+	static const char *const keep[] = {
+		"/usr/lib/gcc/" T "/12/include", /* already native */
+		"/usr/lib/gcc-crossed/",         /* another name */
+		"x/usr/lib/gcc-cross/",          /* not at the start */
+		"gcc-cross-12",
+		"/usr/include",
+		"--libexecdir=/usr/lib",
+		/* c++/120 is not c++/12 */
+		"/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/c++/120",
+	};
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		int r = ac_cross_rewrite(keep[i], T, "12", out, sizeof(out));
+
+		if (i == sizeof(keep) / sizeof(keep[0]) - 1) { /* libsubdir rule only */
+			cr_assert_eq(r, 1);
+			cr_assert_str_eq(out, "/usr/lib/gcc/" T "/12/../../../../" T "/include/c++/120");
+			continue;
+		}
+		cr_assert_eq(r, 0, "%s", keep[i]);
+	}
+	cr_assert_eq(ac_cross_rewrite("gcc-cross", "../x", "12", out, sizeof(out)), -EINVAL);
+	cr_assert_eq(ac_cross_rewrite("gcc-cross", T, "", out, sizeof(out)), -EINVAL);
+	cr_assert_eq(ac_cross_rewrite("/usr/lib/gcc-cross/" T, T, "12", out, 8), -ENAMETOOLONG);
+}
+
+/* A file image holding the cross strings among others: the plan rewrites
+ * the whole strings in place (NUL-padded, the rest of the file unchanged),
+ * in patches no longer than AC_PATCH_MAX, and composes with other patches. */
+Test(elfview, cross_plan_rewrites_whole_strings_in_place)
+{
+	static const char img[] =
+		"\0head/usr/lib/gcc-cross/\0"
+		"/usr/lib/gcc-cross/\0"
+		"gcc-cross\0"
+		"/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/c++/12/" T "\0"
+		"/usr/lib/x86_64-linux-gnu\0"
+		"tail";
+	struct ac_elf_info info;
+	unsigned char *out;
+
+	char want[sizeof(img)];
+	char *w;
+
+	/* What the plan must make of img: each whole cross string replaced,
+	 * NUL-padded to its own length; the one inside "head..." kept. */
+	memcpy(want, img, sizeof(img));
+	w = want + sizeof("\0head/usr/lib/gcc-cross/");
+	strncpy(w, "/usr/lib/gcc/", sizeof("/usr/lib/gcc-cross/"));
+	w += sizeof("/usr/lib/gcc-cross/");
+	strncpy(w, "gcc", sizeof("gcc-cross"));
+	w += sizeof("gcc-cross");
+	strncpy(w, "/usr/lib/gcc/" T "/12/../../../../include/" T "/c++/12",
+		sizeof("/usr/lib/gcc-cross/" T "/12/../../../../" T "/include/c++/12/" T));
+	memset(&info, 0, sizeof(info));
+	cr_assert_eq(ac_data_inspect((const unsigned char *)img, sizeof(img), &info), 0);
+	cr_assert_eq(info.npatches, 1); /* the host multiarch alias */
+	cr_assert_eq(ac_cross_plan((const unsigned char *)img, sizeof(img), T, "12", &info), 3);
+	for (size_t i = 0; i < info.npatches; i++) {
+		cr_assert(info.patches[i].len <= AC_PATCH_MAX);
+		cr_assert(!i || info.patches[i].off >= info.patches[i - 1].off + info.patches[i - 1].len,
+			  "patches sorted and apart");
+	}
+	out = patched((const unsigned char *)img, sizeof(img), &info);
+	cr_assert(!memcmp(out + sizeof(img) - 31, AC_VIEW_USRLIB "\0tail", 31));
+	memcpy(out + sizeof(img) - 31, "/usr/lib/x86_64-linux-gnu\0tail", 31);
+	for (size_t i = 0; i < sizeof(want); i++)
+		cr_assert_eq(out[i], (unsigned char)want[i], "patched image, byte %zu", i);
+	free(out);
+	ac_elf_info_free(&info);
+	cr_assert_eq(ac_cross_plan((const unsigned char *)img, sizeof(img), "a/b", "12", &info),
+		     -EINVAL);
+}
