@@ -29,6 +29,7 @@ set -uo pipefail
 	exit 2
 }
 a=$1 b=$2
+HERE=$(dirname "$(readlink -f "$0")")
 tmp=$(mktemp -d /tmp/accel-debs.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -58,7 +59,7 @@ listing() {
 
 # The build ids of two builds' ELF files of the same path (not the debug
 # files, which are named by them): "A-ID B-ID" lines in $tmp/ids.
-ids_of() { readelf -nW "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
+ids_of() { readelf -nW "$1" 2>/dev/null | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p' | head -n 1; }
 build_id_map() {
 	local f ia ib
 	: > "$tmp/ids"
@@ -73,12 +74,13 @@ build_id_map() {
 	done | sort -u > "$tmp/ids"
 }
 # rename_ids [-r] FILE: A's build ids replaced by B's (-r: the other way),
-# in hex and in the xx/yyyy form of debug file paths.
+# in hex, in the xx/yyyy form of debug file paths and in their directory.
 rename_ids() {
 	local x=1 y=2
 	[ "$1" != -r ] || { x=2 y=1; shift; }
 	awk -v x=$x -v y=$y '{ print "s|" $x "|" $y "|g";
-		print "s|" substr($x, 1, 2) "/" substr($x, 3) "|" substr($y, 1, 2) "/" substr($y, 3) "|g" }' \
+		print "s|" substr($x, 1, 2) "/" substr($x, 3) "|" substr($y, 1, 2) "/" substr($y, 3) "|g";
+		print "s|\\.build-id/" substr($x, 1, 2) "/$|.build-id/" substr($y, 1, 2) "/|" }' \
 		"$tmp/ids" > "$tmp/ids.sed"
 	sed -f "$tmp/ids.sed" "$1"
 }
@@ -122,7 +124,7 @@ explain() {
 
 status=0
 different=()
-names=$( (cd "$a" && ls -- *.deb 2>/dev/null; cd "$b" && ls -- *.deb 2>/dev/null) | sort -u)
+names=$( (cd "$a" && ls -- *.deb 2>/dev/null; cd - > /dev/null && cd "$b" && ls -- *.deb 2>/dev/null) | sort -u)
 [ -n "$names" ] || { echo "no .deb files in $a or $b"; exit 1; }
 n_ident=0 n_same=0 n_diff=0
 for n in $names; do

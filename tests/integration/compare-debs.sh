@@ -58,4 +58,43 @@ check "missing package: exit 1" 1 "$(run)"
 check "missing package: named" 1 "$(grep -c '^MISSING q_1_all.deb' "$T_DIR/out")"
 
 check "usage: exit 2" 2 "$(bash "$CMP" "$T_DIR/nonexistent" 2>/dev/null; echo $?)"
+
+# Compiler identification only: one program linked twice from the same
+# object, once with its .comment naming another compiler version (the
+# build id follows); the .deb must be IDENTIFICATION-ONLY (exit 3), and a
+# program that differs in code too must stay DIFFERENT.
+if command -v gcc > /dev/null && command -v objcopy > /dev/null; then
+	echo 'int main(void) { return 0; }' > "$T_DIR/m.c"
+	gcc -O2 -c "$T_DIR/m.c" -o "$T_DIR/m.o"
+	printf 'GCC: (Debian 1.0-1) 12.2.0\0' > "$T_DIR/comment"
+	objcopy --update-section .comment="$T_DIR/comment" "$T_DIR/m.o" "$T_DIR/m2.o"
+	gcc -Wl,--build-id "$T_DIR/m.o" -o "$T_DIR/prog.a"
+	gcc -Wl,--build-id "$T_DIR/m2.o" -o "$T_DIR/prog.b"
+	check "compare-elf: identification only: exit 3" 3 \
+		"$(bash "$T_SRCDIR/scripts/compare-elf.sh" "$T_DIR/prog.a" "$T_DIR/prog.b" > "$T_DIR/out" 2>&1; echo $?)"
+	check "compare-elf: the strings and the build id named" 1 \
+		"$(grep -c 'GCC: (Debian 1.0-1) 12.2.0.*follows from it: .note.gnu.build-id' "$T_DIR/out")"
+	echo 'int main(void) { return 1; }' > "$T_DIR/n.c"
+	gcc -O2 -c "$T_DIR/n.c" -o "$T_DIR/n.o"
+	objcopy --update-section .comment="$T_DIR/comment" "$T_DIR/n.o"
+	gcc -Wl,--build-id "$T_DIR/n.o" -o "$T_DIR/prog.c"
+	check "compare-elf: other code: exit 1" 1 \
+		"$(bash "$T_SRCDIR/scripts/compare-elf.sh" "$T_DIR/prog.a" "$T_DIR/prog.c" > /dev/null 2>&1; echo $?)"
+	mkprog() { # DIR PROG
+		local p=$T_DIR/pkg.$RANDOM
+		mkdir -p "$p/DEBIAN" "$p/usr/bin"
+		printf 'Package: p\nVersion: 1\nArchitecture: all\nMaintainer: t <t@t>\nDescription: t\n' > "$p/DEBIAN/control"
+		cp "$2" "$p/usr/bin/prog"
+		(cd "$p" && md5sum usr/bin/prog > DEBIAN/md5sums)
+		mkdir -p "$1"
+		SOURCE_DATE_EPOCH=1700000000 dpkg-deb --root-owner-group --build "$p" "$1/p_1_all.deb" > /dev/null
+		rm -rf "$p"
+	}
+	reset; mkprog "$T_DIR/a" "$T_DIR/prog.a"; mkprog "$T_DIR/b" "$T_DIR/prog.b"
+	check "identification only: exit 3" 3 "$(run)"
+	check "identification only: IDENTIFICATION-ONLY" 1 "$(grep -c '^IDENTIFICATION-ONLY p_1_all.deb' "$T_DIR/out")"
+	reset; mkprog "$T_DIR/a" "$T_DIR/prog.a"; mkprog "$T_DIR/b" "$T_DIR/prog.c"
+	check "other code: exit 1" 1 "$(run)"
+	check "other code: DIFFERENT" 1 "$(grep -c '^DIFFERENT p_1_all.deb' "$T_DIR/out")"
+fi
 t_done
