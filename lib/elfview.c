@@ -46,10 +46,16 @@ static int add_patch(struct ac_elf_info *info, uint64_t off, const char *data, s
 		return -EINVAL;
 	if (info->npatches >= AC_ELF_MAX_PATCHES)
 		return -E2BIG;
-	if (!info->patches) {
-		info->patches = calloc(AC_ELF_MAX_PATCHES, sizeof(*info->patches));
-		if (!info->patches)
+	if (info->npatches == info->patch_cap) {
+		size_t cap = info->patch_cap ? info->patch_cap * 2 : 16;
+
+		if (cap > AC_ELF_MAX_PATCHES)
+			cap = AC_ELF_MAX_PATCHES;
+		p = realloc(info->patches, cap * sizeof(*p));
+		if (!p)
 			return -ENOMEM;
+		info->patches = p;
+		info->patch_cap = cap;
 	}
 	p = &info->patches[info->npatches++];
 	p->off = off;
@@ -141,6 +147,22 @@ static int cmp_patch(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* The plan as ac_patch_apply() wants it: sorted by offset; and trimmed,
+ * because the daemon keeps the plans of every served file. */
+static void finish_patches(struct ac_elf_info *info)
+{
+	struct ac_patch *fit;
+
+	if (!info->npatches)
+		return;
+	qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
+	fit = realloc(info->patches, info->npatches * sizeof(*fit));
+	if (fit) {
+		info->patches = fit;
+		info->patch_cap = info->npatches;
+	}
+}
+
 /* DT_NEEDED and DT_SONAME from the dynamic section(s). */
 static int read_dynamic(Elf *e, struct ac_elf_info *info, char *err, size_t errsize)
 {
@@ -204,8 +226,7 @@ int ac_data_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *in
 		ac_elf_info_free(info);
 		return r;
 	}
-	if (info->npatches)
-		qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
+	finish_patches(info);
 	return 0;
 }
 
@@ -316,15 +337,7 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 			goto out;
 		}
 	}
-	if (info->npatches) {
-		struct ac_patch *fit;
-
-		qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
-		/* The daemon keeps the plans of every served file: keep them small. */
-		fit = realloc(info->patches, info->npatches * sizeof(*fit));
-		if (fit)
-			info->patches = fit;
-	}
+	finish_patches(info);
 out:
 	if (e)
 		elf_end(e);
@@ -340,6 +353,7 @@ void ac_elf_info_free(struct ac_elf_info *info)
 	free(info->patches);
 	info->nneeded = 0;
 	info->npatches = 0;
+	info->patch_cap = 0;
 	info->patches = NULL;
 }
 
@@ -402,7 +416,7 @@ static int plain_name(const char *s)
  */
 int ac_cross_rewrite(const char *s, const char *t, const char *v, char *out, size_t size)
 {
-	char up[160], cxx[80];
+	char up[256], cxx[80]; /* three names of at most 63 bytes */
 	const char *rest;
 	size_t ul, cl, tl = strlen(t);
 	int n;
@@ -462,21 +476,10 @@ int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, con
 		  struct ac_elf_info *info)
 {
 	static const char *const needles[] = {CROSS_DIR, "gcc-cross"};
-	struct ac_patch *grow;
 	int n = 0, r = 0;
 
 	if (!plain_name(triplet) || !plain_name(major))
 		return -EINVAL;
-	/* add_patch() fills an array of AC_ELF_MAX_PATCHES; ac_elf_inspect()
-	 * shrank it to fit. */
-	if (info->patches) {
-		if (info->npatches > AC_ELF_MAX_PATCHES)
-			return -E2BIG;
-		grow = realloc(info->patches, AC_ELF_MAX_PATCHES * sizeof(*grow));
-		if (!grow)
-			return -ENOMEM;
-		info->patches = grow;
-	}
 	for (size_t k = 0; k < sizeof(needles) / sizeof(needles[0]) && !r; k++) {
 		size_t nl = strlen(needles[k]), at = 0;
 
@@ -512,13 +515,7 @@ int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, con
 			n++;
 		}
 	}
-	if (info->npatches)
-		qsort(info->patches, info->npatches, sizeof(*info->patches), cmp_patch);
-	if (info->patches) {
-		grow = realloc(info->patches, (info->npatches ? info->npatches : 1) * sizeof(*grow));
-		if (grow)
-			info->patches = grow;
-	}
+	finish_patches(info);
 	return r ? r : n;
 }
 

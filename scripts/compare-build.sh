@@ -33,7 +33,8 @@
 #
 # Exit status: 0 the .deb files have the same file list, modes, owners,
 # sizes and contents (byte identity is reported); 1 they differ; 2 usage;
-# 3 a build failed (see MODE/build.log); 4 set-up failed.
+# 3 a build failed (see MODE/build.log); 4 set-up failed; 5 they differ in
+# the compiler identification only (compare-debs.sh IDENTIFICATION-ONLY).
 set -euo pipefail
 unset MAKELEVEL MAKEFLAGS MFLAGS
 
@@ -165,15 +166,21 @@ bs_args=(--binfmt-name "$binfmt_name" --state-dir "$state")
 # The host compiler (accel-build-toolchain) goes into the run's own store
 # (hard links), where accel-bootstrap's default set picks it up.
 toolchains=${ACCEL_TOOLCHAINS:-/var/cache/accel/test-store/toolchains}
-if [ "$compiler" != 0 ] && [ -z "${ACCEL_STORE:-}" ] && ls "$toolchains"/gcc-*/.complete > /dev/null 2>&1; then
-	mkdir -p "$state/store/toolchains"
+taken=""
+if [ "$compiler" != 0 ] && [ -z "${ACCEL_STORE:-}" ]; then
 	for t in "$toolchains"/gcc-*; do
 		[ -f "$t/.complete" ] || continue
 		# The exact build, or (--debian-cross) the imported cross compiler.
 		if [ "$compiler" = cross ]; then [ -f "$t/.layout" ] || continue; else [ ! -f "$t/.layout" ] || continue; fi
+		mkdir -p "$state/store/toolchains"
 		cp -al "$t" "$state/store/toolchains/" 2>/dev/null || cp -a "$t" "$state/store/toolchains/"
+		taken+=" ${t##*/}"
 	done
-	echo "compare-build: compiler native ($(cd "$state/store/toolchains" && echo gcc-*))" >&2
+fi
+if [ -n "$taken" ]; then
+	echo "compare-build: compiler native ($taken )" >&2
+elif [ "$compiler" = cross ]; then
+	die "no imported cross compiler in $toolchains (accel-build-toolchain --debian-cross ROOT --store ...)"
 else
 	echo "compare-build: compiler emulated" >&2
 fi
@@ -229,4 +236,5 @@ set +e
 bash "$HERE/compare-debs.sh" "$out/emulated" "$out/accelerated" | tee "$out/report.txt"
 rc=${PIPESTATUS[0]}
 echo "compare-build: results in $out" >&2
+[ "$rc" != 3 ] || rc=5
 exit "$rc"

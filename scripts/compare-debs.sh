@@ -58,64 +58,66 @@ listing() {
 }
 
 # The build ids of two builds' ELF files of the same path (not the debug
-# files, which are named by them): "A-ID B-ID" lines in $tmp/ids.
+# files, which are named by them): "A-ID B-ID" lines in $tmp/ids, and the
+# sed scripts that rename them in paths and texts (rename_ids).
 ids_of() { readelf -nW "$1" 2>/dev/null | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p' | head -n 1; }
 build_id_map() {
-	local f ia ib
-	: > "$tmp/ids"
+	local d e f ia ib x
 	for d in "$tmp"/a.*.data.dir; do
 		[ -d "$d" ] || continue
+		e=$tmp/b.${d#"$tmp"/a.}
 		(cd "$d" && find . -type f ! -path './usr/lib/debug/*') | while read -r f; do
-			local e=${d#"$tmp"/a.} && e=$tmp/b.$e
 			[ -f "$e/$f" ] && [ "$(head -c 4 "$d/$f")" = $'\x7fELF' ] || continue
 			ia=$(ids_of "$d/$f") ib=$(ids_of "$e/$f")
 			[ -n "$ia" ] && [ -n "$ib" ] && [ "$ia" != "$ib" ] && echo "$ia $ib"
 		done
 	done | sort -u > "$tmp/ids"
+	# In hex, in the xx/yyyy form of debug file paths, and their directory.
+	for x in 1 2; do
+		awk -v x=$x -v y=$((3 - x)) '{ print "s|" $x "|" $y "|g";
+			print "s|" substr($x, 1, 2) "/" substr($x, 3) "|" substr($y, 1, 2) "/" substr($y, 3) "|g";
+			print "s|\\.build-id/" substr($x, 1, 2) "/$|.build-id/" substr($y, 1, 2) "/|" }' \
+			"$tmp/ids" > "$tmp/ids.$x.sed"
+	done
 }
-# rename_ids [-r] FILE: A's build ids replaced by B's (-r: the other way),
-# in hex, in the xx/yyyy form of debug file paths and in their directory.
+# rename_ids [-r] FILE: A's build ids replaced by B's (-r: the other way).
 rename_ids() {
-	local x=1 y=2
-	[ "$1" != -r ] || { x=2 y=1; shift; }
-	awk -v x=$x -v y=$y '{ print "s|" $x "|" $y "|g";
-		print "s|" substr($x, 1, 2) "/" substr($x, 3) "|" substr($y, 1, 2) "/" substr($y, 3) "|g";
-		print "s|\\.build-id/" substr($x, 1, 2) "/$|.build-id/" substr($y, 1, 2) "/|" }' \
-		"$tmp/ids" > "$tmp/ids.sed"
-	sed -f "$tmp/ids.sed" "$1"
+	if [ "$1" = -r ]; then sed -f "$tmp/ids.2.sed" "$2"; else sed -f "$tmp/ids.1.sed" "$1"; fi
 }
 # explain N: are package N's differences only the compiler identification
 # and what follows from it? Prints why (one line per file) and returns 0,
 # or returns 1.
 explain() {
-	local n=$1 part f fa ha hb why rc idents="" md5
+	local n=$1 part f fa why rc idents="" md5
 	for part in control data; do
 		# Names, modes and owners, A's build ids renamed to B's (sizes
 		# follow the contents, compared next).
 		diff <(rename_ids "$tmp/a.$n.$part" | awk '{ $3 = ""; print }') \
 			<(awk '{ $3 = ""; print }' "$tmp/b.$n.$part") > /dev/null || return 1
-		while read -r hb f; do
-			ha=$(rename_ids "$tmp/a.$n.$part.sha" | awk -v f="$f" '$2 == f { print $1 }')
-			[ "$ha" != "$hb" ] || continue
-			# control and md5sums name build ids and hashes: checked below.
+		# Each file whose contents differ: ELF files that differ in the
+		# identification only. control and md5sums name build ids and
+		# hashes: checked below.
+		while read -r f; do
 			[ "$part.$f" != control../control ] && [ "$part.$f" != control../md5sums ] || continue
-			fa=$(echo "$f" > "$tmp/f" && rename_ids -r "$tmp/f")
+			fa=$(echo "$f" | sed -f "$tmp/ids.2.sed")
 			why=$(bash "$HERE/compare-elf.sh" "$tmp/a.$n.$part.dir/$fa" "$tmp/b.$n.$part.dir/$f" 2>&1)
 			rc=$?
 			[ $rc = 3 ] || return 1
 			idents+="  $part ${f#./}: $why"$'\n'
-		done < "$tmp/b.$n.$part.sha"
+		done < <(rename_ids "$tmp/a.$n.$part.sha" |
+			awk 'NR == FNR { h[$2] = $1; next } h[$2] != $1 { print $2 }' - "$tmp/b.$n.$part.sha")
 	done
 	[ -n "$idents" ] || return 1
-	# control: equal once renamed (Build-Ids); md5sums: equal once renamed
-	# but for the files explained above.
+	# control: equal once renamed (Build-Ids); md5sums: the same files, in
+	# the same order, their sums differing only for the files explained.
 	diff <(rename_ids "$tmp/a.$n.control.dir/control") "$tmp/b.$n.control.dir/control" > /dev/null || return 1
 	md5=$tmp/b.$n.control.dir/md5sums
 	if [ -f "$md5" ]; then
+		rename_ids "$tmp/a.$n.control.dir/md5sums" > "$tmp/md5.a"
+		[ "$(awk '{ print $2 }' "$tmp/md5.a")" = "$(awk '{ print $2 }' "$md5")" ] || return 1
 		while read -r f; do
 			printf '%s' "$idents" | grep -qF "  data $f: " || return 1
-		done < <(diff <(rename_ids "$tmp/a.$n.control.dir/md5sums") "$md5" | awk '/^>/ { print $3 }')
-		[ "$(rename_ids "$tmp/a.$n.control.dir/md5sums" | awk '{ print $2 }')" = "$(awk '{ print $2 }' "$md5")" ] || return 1
+		done < <(diff "$tmp/md5.a" "$md5" | awk '/^>/ { print $3 }')
 	fi
 	printf '%s' "$idents"
 	[ ! -s "$tmp/ids" ] || echo "  build ids (A -> B): $(sed 's/ / -> /' "$tmp/ids" | paste -sd, - | sed 's/,/, /g')"

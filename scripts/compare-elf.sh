@@ -96,7 +96,7 @@ for my $n (@$oa) {
 	}
 	# The build id and the debug link are computed from the other bytes.
 	if ($n eq ".note.gnu.build-id" || $n eq ".gnu_debuglink") {
-		if (join("\0", @$x[0 .. 6], $x->[7]) eq join("\0", @$y[0 .. 6], $y->[7])) { push @follow, $n; next }
+		if (join("\0", @$x[0 .. 7]) eq join("\0", @$y[0 .. 7])) { push @follow, $n; next }   # all but the bytes
 	}
 	push @diff, $n;
 }

@@ -65,6 +65,7 @@ struct ac_elf_info {
 	size_t nneeded;
 	char *needed[AC_ELF_MAX_NEEDED]; /* malloc'ed; ac_elf_info_free() */
 	size_t npatches;
+	size_t patch_cap;          /* allocated entries of patches */
 	struct ac_patch *patches;  /* malloc'ed, sorted by offset */
 };
 

@@ -31,7 +31,12 @@ TOOLCHAIN=${ACCEL_CORPUS_TOOLCHAIN:-exact}
 skew=()
 case $TOOLCHAIN in
 exact)
-	if ! ls "$STORE"/toolchains/gcc-*/.complete > /dev/null 2>&1; then
+	# A build of the root's compiler: a toolchain that has no .layout.
+	built=0
+	for t in "$STORE"/toolchains/gcc-*; do
+		[ -f "$t/.complete" ] && [ ! -f "$t/.layout" ] && built=1
+	done
+	if [ "$built" = 0 ]; then
 		echo "SKIP corpus: no host build of the root's compiler in $STORE/toolchains; run make toolchain (about 15 minutes)"
 		exit 77
 	fi ;;
