@@ -16,7 +16,10 @@
 #                           files named by them (usr/lib/debug/.build-id/),
 #                           .gnu_debuglink, control's Build-Ids field and
 #                           md5sums; each such file is listed with the
-#                           strings (scripts/compare-elf.sh)
+#                           strings (scripts/compare-elf.sh). A stripped
+#                           program, whose .comment went to its debug
+#                           file, counts only when that debug file (in
+#                           either build's packages) shows the cause
 # Both control and data archives are compared. mtimes are shown among the
 # differences but do not count against SAME-CONTENT.
 #
@@ -67,7 +70,7 @@ build_id_map() {
 		[ -d "$d" ] || continue
 		e=$tmp/b.${d#"$tmp"/a.}
 		(cd "$d" && find . -type f ! -path './usr/lib/debug/*') | while read -r f; do
-			[ -f "$e/$f" ] && [ "$(head -c 4 "$d/$f")" = $'\x7fELF' ] || continue
+			[ -f "$e/$f" ] && [ "$(head -c 4 "$d/$f" | od -An -c | tr -d ' ')" = 177ELF ] || continue
 			ia=$(ids_of "$d/$f") ib=$(ids_of "$e/$f")
 			[ -n "$ia" ] && [ -n "$ib" ] && [ "$ia" != "$ib" ] && echo "$ia $ib"
 		done
@@ -83,6 +86,20 @@ build_id_map() {
 # rename_ids [-r] FILE: A's build ids replaced by B's (-r: the other way).
 rename_ids() {
 	if [ "$1" = -r ]; then sed -f "$tmp/ids.2.sed" "$2"; else sed -f "$tmp/ids.1.sed" "$1"; fi
+}
+# debug_file_shows A B: the separate debug files of programs A and B (by
+# their build ids, in any package of the two builds) differ in the
+# compiler identification only; prints that, or returns 1.
+debug_file_shows() {
+	local ia ib da db why
+	ia=$(ids_of "$1") ib=$(ids_of "$2")
+	[ -n "$ia" ] && [ -n "$ib" ] || return 1
+	da=$(ls "$tmp"/a.*.data.dir/usr/lib/debug/.build-id/"${ia:0:2}/${ia:2}.debug" 2> /dev/null | head -n 1)
+	db=$(ls "$tmp"/b.*.data.dir/usr/lib/debug/.build-id/"${ib:0:2}/${ib:2}.debug" 2> /dev/null | head -n 1)
+	[ -n "$da" ] && [ -n "$db" ] || return 1
+	why=$(bash "$HERE/compare-elf.sh" "$da" "$db") && return 1
+	[ $? = 3 ] || return 1
+	echo "build id only, from its debug file's ${why#compiler identification only: }"
 }
 # explain N: are package N's differences only the compiler identification
 # and what follows from it? Prints why (one line per file) and returns 0,
@@ -102,7 +119,10 @@ explain() {
 			fa=$(echo "$f" | sed -f "$tmp/ids.2.sed")
 			why=$(bash "$HERE/compare-elf.sh" "$tmp/a.$n.$part.dir/$fa" "$tmp/b.$n.$part.dir/$f" 2>&1)
 			rc=$?
-			[ $rc = 3 ] || return 1
+			# A stripped program: its build id differs, and the cause
+			# must show in its debug file, shipped by either build.
+			[ $rc != 4 ] || why=$(debug_file_shows "$tmp/a.$n.$part.dir/$fa" "$tmp/b.$n.$part.dir/$f") || return 1
+			[ $rc = 3 ] || [ $rc = 4 ] || return 1
 			idents+="  $part ${f#./}: $why"$'\n'
 		done < <(rename_ids "$tmp/a.$n.$part.sha" |
 			awk 'NR == FNR { h[$2] = $1; next } h[$2] != $1 { print $2 }' - "$tmp/b.$n.$part.sha")

@@ -14,6 +14,11 @@
 #                                   over the whole output) and .gnu_debuglink
 #                                   (the debug file's name and checksum);
 #                                   section offsets may shift with it
+#   4  build id only                only .note.gnu.build-id (and
+#                                   .gnu_debuglink) differ: a stripped
+#                                   program whose .comment went to its debug
+#                                   file, where the cause must be shown
+#                                   (compare-debs.sh does)
 #   1  different                    anything else (the sections are named)
 #   2  usage, or a file is missing or not a little-endian ELF file
 #
@@ -100,9 +105,12 @@ for my $n (@$oa) {
 	}
 	push @diff, $n;
 }
-if (@diff || (@follow && !$ident)) {
+if (@diff) {
 	push @diff, @follow unless $ident;
 	print "different: ", join(" ", @diff), "\n"; exit 1;
+}
+if (@follow && !$ident) {
+	print "build id only: ", join(" ", @follow), "\n"; exit 4;
 }
 if ($ident) {
 	print "compiler identification only: .comment $ident",

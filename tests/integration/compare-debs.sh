@@ -74,6 +74,11 @@ if command -v gcc > /dev/null && command -v objcopy > /dev/null; then
 		"$(bash "$T_SRCDIR/scripts/compare-elf.sh" "$T_DIR/prog.a" "$T_DIR/prog.b" > "$T_DIR/out" 2>&1; echo $?)"
 	check "compare-elf: the strings and the build id named" 1 \
 		"$(grep -c 'GCC: (Debian 1.0-1) 12.2.0.*follows from it: .note.gnu.build-id' "$T_DIR/out")"
+	# Stripped as dh_strip strips (.comment goes): the build id alone.
+	strip --remove-section=.comment -o "$T_DIR/prog.a.s" "$T_DIR/prog.a"
+	strip --remove-section=.comment -o "$T_DIR/prog.b.s" "$T_DIR/prog.b"
+	check "compare-elf: stripped, build id only: exit 4" 4 \
+		"$(bash "$T_SRCDIR/scripts/compare-elf.sh" "$T_DIR/prog.a.s" "$T_DIR/prog.b.s" > /dev/null 2>&1; echo $?)"
 	echo 'int main(void) { return 1; }' > "$T_DIR/n.c"
 	gcc -O2 -c "$T_DIR/n.c" -o "$T_DIR/n.o"
 	objcopy --update-section .comment="$T_DIR/comment" "$T_DIR/n.o"
@@ -93,6 +98,9 @@ if command -v gcc > /dev/null && command -v objcopy > /dev/null; then
 	reset; mkprog "$T_DIR/a" "$T_DIR/prog.a"; mkprog "$T_DIR/b" "$T_DIR/prog.b"
 	check "identification only: exit 3" 3 "$(run)"
 	check "identification only: IDENTIFICATION-ONLY" 1 "$(grep -c '^IDENTIFICATION-ONLY p_1_all.deb' "$T_DIR/out")"
+	# The stripped program without its debug file: the cause is not shown.
+	reset; mkprog "$T_DIR/a" "$T_DIR/prog.a.s"; mkprog "$T_DIR/b" "$T_DIR/prog.b.s"
+	check "build id only, no debug file: exit 1" 1 "$(run)"
 	reset; mkprog "$T_DIR/a" "$T_DIR/prog.a"; mkprog "$T_DIR/b" "$T_DIR/prog.c"
 	check "other code: exit 1" 1 "$(run)"
 	check "other code: DIFFERENT" 1 "$(grep -c '^DIFFERENT p_1_all.deb' "$T_DIR/out")"
