@@ -70,12 +70,18 @@ echo "$t0 $t1" | awk '{ printf "%.1f\n", $2 - $1 }' > "$B/native/seconds"
 
 cpu() { sed -n 's/^accelctl account: [0-9]* processes, \([0-9.]*\) s CPU.*/\1/p' "$1"; }
 emu_cpu() { sed -n 's/.* emulated \([0-9.]*\) s (\([0-9.]*\)%.*/\1 \2/p' "$1"; }
-e=$(cat "$B/emulated/seconds") a=$(cat "$B/accelerated/seconds") n=$(cat "$B/native/seconds")
-ec=$(cpu "$B/emulated/account.txt") ac=$(cpu "$B/accelerated/account.txt") nc=$(cpu "$B/native/account.txt")
+# One assignment a line: of several on one line set -e sees the last only.
+e=$(cat "$B/emulated/seconds")
+a=$(cat "$B/accelerated/seconds")
+n=$(cat "$B/native/seconds")
+ec=$(cpu "$B/emulated/account.txt")
+ac=$(cpu "$B/accelerated/account.txt")
+nc=$(cpu "$B/native/account.txt")
 read -r aemu ashare < <(emu_cpu "$B/accelerated/account.txt")
 f=0 fc=0
 if [ "$full" = 1 ]; then
-	f=$(cat "$B/full/accelerated/seconds") fc=$(cpu "$B/full/accelerated/account.txt")
+	f=$(cat "$B/full/accelerated/seconds")
+	fc=$(cpu "$B/full/accelerated/account.txt")
 	read -r femu fshare < <(emu_cpu "$B/full/accelerated/account.txt")
 fi
 procs=$(sed -n 's/^accelctl account: \([0-9]*\) processes.*/\1/p' "$B/accelerated/account.txt")

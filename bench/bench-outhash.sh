@@ -19,7 +19,8 @@ time_it() {
 	local cold=$1 i t0 t1; shift
 	for ((i = 0; i < RUNS; i++)); do
 		if [ "$cold" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
-		t0=$(now); "$@" > /dev/null; t1=$(now)
+		# In $(...) bash drops set -e: a failed run would be timed.
+		t0=$(now); "$@" > /dev/null || exit; t1=$(now)
 		echo $(((t1 - t0) / 1000))
 	done | sort -n | sed -n "$(((RUNS + 1) / 2))p"
 }

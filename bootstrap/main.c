@@ -5,11 +5,11 @@
  *   accel-bootstrap [OPTION]... ROOT
  *   accel-bootstrap --teardown [OPTION]... ROOT
  *
- * Set-up: check ROOT is an armel root, mount binfmt_misc if needed, give the
- * root its /lib-x86 (today a read-only bind mount of a host directory holding
- * qemu-arm-static, the fast way to emulation from inside the root; the FUSE
- * view replaces it), and register the dispatcher. Teardown undoes exactly
- * what set-up recorded in the state directory. Both are idempotent, and both
+ * Set-up: check ROOT is an armel root, mount binfmt_misc if needed, fetch
+ * and plan the default set (or the set enabled before) into the root's
+ * manifest (lib/state), start the view daemon (accel-fuseview) on
+ * ROOT/lib-x86, and register the dispatcher. Teardown undoes exactly what
+ * set-up recorded in the state directory. Both are idempotent, and both
  * hold a lock on the state directory, so concurrent runs serialise.
  *
  * Nothing inside ROOT is written, except the /lib-x86 mount point, created
@@ -35,15 +35,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accel/armel.h"
-#include "accel/binfmt.h"
-#include "accel/canon.h"
-#include "accel/rootstate.h"
-#include "accel/store.h"
-#include "accel/route.h"
-#include "accel/util.h"
+#include "accel/base/spawn.h"
+#include "accel/base/util.h"
+#include "accel/exec/layout.h"
+#include "accel/root/armel.h"
+#include "accel/root/binfmt.h"
+#include "accel/root/rootdb.h"
+#include "accel/state/apply.h"
+#include "accel/state/defaults.h"
+#include "accel/state/rootstate.h"
+#include "accel/store/store.h"
 
-#define VIEW_MOUNTPOINT "lib-x86" /* AC_VIEW_DIR without its leading '/' */
+#define VIEW_MOUNTPOINT AC_VIEW_MOUNTPOINT
 
 struct bootstrap {
 	int teardown;
@@ -58,10 +61,7 @@ struct bootstrap {
 	int no_defaults;
 	char root[PATH_MAX];        /* canonical ROOT on the host */
 	char mountpoint[PATH_MAX];  /* ROOT/lib-x86 */
-	char key[32];               /* names ROOT's state directory */
-	char rootstate[64];         /* "roots/KEY", relative to statefd */
-	int statefd;
-	int lockfd;
+	struct ac_rootstate rs;     /* ROOT's state directory, locked */
 	char recorded_dispatcher[PATH_MAX];        /* teardown: what set-up used */
 	char recorded_name[AC_BINFMT_MAX_NAME + 2];
 };
@@ -235,8 +235,6 @@ static void resolve_root(struct bootstrap *b, const char *arg)
 	if (!strcmp(b->root, "/"))
 		ac_die(AC_EXIT_USAGE, "ROOT is the host's /; give the directory of an armel root");
 	ac_xsnprintf(b->mountpoint, sizeof(b->mountpoint), "%s/" VIEW_MOUNTPOINT, b->root);
-	ac_xsnprintf(b->key, sizeof(b->key), "%016llx", ac_fnv1a64(b->root));
-	ac_xsnprintf(b->rootstate, sizeof(b->rootstate), "roots/%s", b->key);
 }
 
 static void check_armel(const struct bootstrap *b)
@@ -295,30 +293,16 @@ static void check_host_static(const char *path, const char *what)
 
 static void open_state(struct bootstrap *b)
 {
-	int err = ac_mkdir_p(AT_FDCWD, b->state_dir, 0755);
+	struct ac_err err;
 
-	if (err)
-		ac_die_errno(AC_EXIT_FAILURE, err, "state directory %s", b->state_dir);
-	b->statefd = open(b->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (b->statefd < 0)
-		ac_die_errno(AC_EXIT_FAILURE, errno, "state directory %s", b->state_dir);
-	b->lockfd = ac_lock_file(b->statefd, "lock");
-	if (b->lockfd < 0)
-		ac_die_errno(AC_EXIT_FAILURE, -b->lockfd, "lock %s/lock", b->state_dir);
+	if (ac_rootstate_open(&b->rs, b->state_dir, b->root, &err))
+		ac_die_err(AC_EXIT_FAILURE, &err);
 }
 
 /* A one-line state file into buf; returns buf, or NULL if it is missing. */
 static const char *state_get(const struct bootstrap *b, const char *file, char *buf, size_t size)
 {
-	char path[PATH_MAX];
-	long n;
-
-	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
-	n = ac_read_small(b->statefd, path, buf, size);
-	if (n <= 1 || buf[n - 1] != '\n')
-		return NULL;
-	buf[n - 1] = '\0';
-	return buf;
+	return ac_state_get(&b->rs, file, buf, size) || !buf[0] ? NULL : buf;
 }
 
 /* Settings not given on the command line: on teardown what set-up recorded
@@ -326,10 +310,10 @@ static const char *state_get(const struct bootstrap *b, const char *file, char *
 static void apply_defaults(struct bootstrap *b)
 {
 	if (b->teardown && !b->dispatcher)
-		b->dispatcher = state_get(b, "dispatcher", b->recorded_dispatcher,
+		b->dispatcher = state_get(b, AC_STATE_DISPATCHER, b->recorded_dispatcher,
 					  sizeof(b->recorded_dispatcher));
 	if (b->teardown && !b->binfmt_name)
-		b->binfmt_name = state_get(b, "binfmt-name", b->recorded_name,
+		b->binfmt_name = state_get(b, AC_STATE_BINFMT_NAME, b->recorded_name,
 					   sizeof(b->recorded_name));
 	if (!b->dispatcher)
 		b->dispatcher = ACCEL_PKGLIBEXECDIR "/accel-dispatch";
@@ -339,21 +323,15 @@ static void apply_defaults(struct bootstrap *b)
 
 static int state_has(const struct bootstrap *b, const char *file)
 {
-	char path[PATH_MAX];
-
-	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
-	return faccessat(b->statefd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return ac_state_has(&b->rs, file);
 }
 
 static void state_put(const struct bootstrap *b, const char *file, const char *text)
 {
-	char path[PATH_MAX];
-	int err;
+	int err = ac_state_put(&b->rs, file, text);
 
-	ac_xsnprintf(path, sizeof(path), "%s/%s", b->rootstate, file);
-	err = ac_write_atomic(b->statefd, path, text, strlen(text), 0644);
 	if (err)
-		ac_die_errno(AC_EXIT_FAILURE, err, "write %s/%s", b->state_dir, path);
+		ac_die_errno(AC_EXIT_FAILURE, err, "write %s/%s", b->rs.dir, file);
 }
 
 /* What is at ROOT/lib-x86 now. */
@@ -382,16 +360,16 @@ static enum view_state view_state(const struct bootstrap *b)
 }
 
 /* Put the host qemu into STATE/roots/KEY/qemu-arm-static, atomically; the
- * view serves it at /lib-x86/.accel/qemu-arm-static. */
+ * view serves it at AC_VIEW_QEMU. */
 static void stage_qemu(const struct bootstrap *b)
 {
 	char dst[PATH_MAX], tmp[PATH_MAX];
 	int err;
 
-	ac_xsnprintf(dst, sizeof(dst), "%s/qemu-arm-static", b->rootstate);
-	ac_xsnprintf(tmp, sizeof(tmp), "%s/.qemu-arm-static.%ld", b->rootstate, (long)getpid());
-	unlinkat(b->statefd, tmp, 0);
-	if (linkat(AT_FDCWD, b->qemu, b->statefd, tmp, AT_SYMLINK_FOLLOW) < 0) {
+	ac_xsnprintf(dst, sizeof(dst), "%s/" AC_STATE_QEMU, b->rs.rel);
+	ac_xsnprintf(tmp, sizeof(tmp), "%s/." AC_STATE_QEMU ".%ld", b->rs.rel, (long)getpid());
+	unlinkat(b->rs.statefd, tmp, 0);
+	if (linkat(AT_FDCWD, b->qemu, b->rs.statefd, tmp, AT_SYMLINK_FOLLOW) < 0) {
 		/* Another file system: copy. */
 		_cleanup_close_ int in = open(b->qemu, O_RDONLY | O_CLOEXEC);
 		_cleanup_close_ int out = -1;
@@ -400,19 +378,19 @@ static void stage_qemu(const struct bootstrap *b)
 
 		if (in < 0)
 			ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->qemu);
-		out = openat(b->statefd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		out = openat(b->rs.statefd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 		if (out < 0)
-			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s/%s", b->state_dir, tmp);
+			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s/%s", b->rs.state_dir, tmp);
 		while ((n = read(in, buf, sizeof(buf))) > 0)
 			if (write(out, buf, (size_t)n) != n)
 				ac_die_errno(AC_EXIT_FAILURE, errno, "copy %s", b->qemu);
 		if (n < 0 || fsync(out) < 0)
 			ac_die_errno(AC_EXIT_FAILURE, errno, "copy %s", b->qemu);
 	}
-	if (renameat(b->statefd, tmp, b->statefd, dst) < 0) {
+	if (renameat(b->rs.statefd, tmp, b->rs.statefd, dst) < 0) {
 		err = errno;
-		unlinkat(b->statefd, tmp, 0);
-		ac_die_errno(AC_EXIT_FAILURE, err, "install %s/%s", b->state_dir, dst);
+		unlinkat(b->rs.statefd, tmp, 0);
+		ac_die_errno(AC_EXIT_FAILURE, err, "install %s/%s", b->rs.state_dir, dst);
 	}
 }
 
@@ -455,7 +433,7 @@ static enum view_plan preflight_view(const struct bootstrap *b)
 	if (!S_ISDIR(st.st_mode))
 		ac_die(AC_EXIT_CONFLICT, "%s exists and is not a directory; accel will not replace it",
 		       b->mountpoint);
-	if (state_has(b, "created-mountpoint"))
+	if (state_has(b, AC_STATE_CREATED_MOUNTPOINT))
 		return VIEW_CREATE; /* ours from an earlier run */
 	/* A directory of the root's own: only an empty one may be covered. */
 	dfd = openat(rootfd, VIEW_MOUNTPOINT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -499,7 +477,7 @@ static void stop_daemon(const struct bootstrap *b)
 	char comm[64], path[64];
 	long pid;
 
-	if (!state_get(b, "fuseview.pid", buf, sizeof(buf)) || (pid = atol(buf)) <= 1)
+	if (!state_get(b, AC_STATE_PID, buf, sizeof(buf)) || (pid = atol(buf)) <= 1)
 		return;
 	/* The pid file may be stale: only signal an accel-fuseview. */
 	ac_xsnprintf(path, sizeof(path), "/proc/%ld/comm", pid);
@@ -532,10 +510,9 @@ static void unmount_view(const struct bootstrap *b)
 /* Start accel-fuseview on ROOT/lib-x86; it returns once mounted. */
 static void start_view(struct bootstrap *b, enum view_plan plan)
 {
-	char statedir[PATH_MAX], target[64];
+	char target[64];
 	_cleanup_close_ int rootfd = -1, mfd = -1;
 	int status;
-	pid_t pid;
 
 	if (plan == VIEW_IS_MOUNTED)
 		return;
@@ -550,7 +527,7 @@ static void start_view(struct bootstrap *b, enum view_plan plan)
 	if (plan == VIEW_CREATE) {
 		/* Record before creating: a crash in between leaves an empty
 		 * directory that teardown still removes. */
-		state_put(b, "created-mountpoint", "1\n");
+		state_put(b, AC_STATE_CREATED_MOUNTPOINT, "1\n");
 		if (mkdirat(rootfd, VIEW_MOUNTPOINT, 0755) < 0 && errno != EEXIST)
 			ac_die_errno(AC_EXIT_FAILURE, errno, "create %s", b->mountpoint);
 		undo.dir_created = 1;
@@ -562,124 +539,57 @@ static void start_view(struct bootstrap *b, enum view_plan plan)
 	if (mfd < 0)
 		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->mountpoint);
 	ac_xsnprintf(target, sizeof(target), "/proc/self/fd/%d", mfd);
-	ac_xsnprintf(statedir, sizeof(statedir), "%s/%s", b->state_dir, b->rootstate);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		ac_die_errno(AC_EXIT_FAILURE, errno, "fork");
-	if (pid == 0) {
-		execl(b->fuseview, "accel-fuseview", statedir, target, (char *)NULL);
-		fprintf(stderr, "accel-bootstrap: run %s: %s\n", b->fuseview, strerror(errno));
-		_exit(127);
+	{
+		char daemon[PATH_MAX];
+		char *const argv[] = {daemon, b->rs.dir, target, NULL};
+
+		ac_xsnprintf(daemon, sizeof(daemon), "%s", b->fuseview);
+
+		/* The daemon inherits mfd (opened without O_CLOEXEC for it);
+		 * fuse_daemonize's parent exits once the view is mounted. */
+		status = ac_spawn_run(&(struct ac_spawn){.argv = argv}, NULL);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			ac_die_errno(AC_EXIT_FAILURE, errno, "wait for %s", b->fuseview);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		ac_die(AC_EXIT_FAILURE, "%s could not mount the view on %s (see %s/fuseview.log)",
-		       b->fuseview, b->mountpoint, statedir);
+	if (status < 0)
+		ac_die_errno(AC_EXIT_FAILURE, status, "run %s", b->fuseview);
+	if (status)
+		ac_die(AC_EXIT_FAILURE, "%s could not mount the view on %s (see %s/" AC_STATE_LOG ")",
+		       b->fuseview, b->mountpoint, b->rs.dir);
 	undo.mounted = 1;
 	if (view_state(b) != VIEW_ALIVE)
-		ac_die(AC_EXIT_FAILURE, "the view on %s does not answer (see %s/fuseview.log)",
-		       b->mountpoint, statedir);
+		ac_die(AC_EXIT_FAILURE, "the view on %s does not answer (see %s/" AC_STATE_LOG ")",
+		       b->mountpoint, b->rs.dir);
 }
 
-/* The programs enabled at first set-up: the tools that dominate build time
- * (packages whose armel programs are all enabled), if the root has them.
- * uname and arch are left out: a host one would say x86_64 where the
- * emulated one says arm. */
-static const char *const default_packages[] = {
-	"bash", "dash", "make", "m4", "perl-base", "gzip", "bzip2", "xz-utils", "tar", "sed",
-	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch", "file",
-};
-static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
-static const char *const default_never[] = {"uname", "arch"}; /* in any bin directory */
-
-/* Leave out of set (count *n) what default_never names. */
-static void drop_never(char **set, size_t *n)
-{
-	size_t w = 0;
-
-	for (size_t i = 0; i < *n; i++) {
-		const char *base = strrchr(set[i], '/') + 1;
-		int never = 0;
-
-		for (size_t k = 0; k < sizeof(default_never) / sizeof(default_never[0]); k++)
-			never |= !strcmp(base, default_never[k]);
-		if (never)
-			free(set[i]);
-		else
-			set[w++] = set[i];
-	}
-	*n = w;
-}
-
-/* Plan the view (fetching into the store) and write its manifest. */
-static void plan_view(struct bootstrap *b, struct ac_rootstate *rs)
+/* Plan the view (fetching into the store) and write its manifest: the set
+ * enabled before, or the default set (accel/state/defaults.h). */
+static void plan_view(struct bootstrap *b)
 {
 	struct ac_rootdb db;
 	struct ac_store store;
-	char err[AC_ERR_MAX], storedir[PATH_MAX], qemu[PATH_MAX * 2];
+	struct ac_err err;
+	char qemu[PATH_MAX * 2];
 	char **set = NULL;
 	size_t n = 0;
 	int r;
 
-	if ((r = ac_rootdb_open(&db, b->root, err)))
-		ac_die(r == -ENOENT ? AC_EXIT_NOT_ARMEL : AC_EXIT_FAILURE, "%s", err);
-	if (b->store)
-		ac_xsnprintf(storedir, sizeof(storedir), "%s", b->store);
-	else if (ac_state_get(rs, "store", storedir, sizeof(storedir)))
-		ac_xsnprintf(storedir, sizeof(storedir), "%s/%s", b->state_dir,
-			     AC_DEFAULT_STORE_SUBDIR);
-	if ((r = ac_store_open(&store, storedir, err)))
-		ac_die(AC_EXIT_FAILURE, "%s", err);
+	if ((r = ac_rootdb_open(&db, b->root, &err)))
+		ac_die_err(r == -ENOENT ? AC_EXIT_NOT_ARMEL : AC_EXIT_FAILURE, &err);
+	if (ac_rootstate_store(&b->rs, b->store, b->allow_skew ? AC_SKEW_PACKAGES : 0, &store,
+			       &err))
+		ac_die_err(AC_EXIT_FAILURE, &err);
 	store.verbose = 1;
-	if (b->allow_skew)
-		state_put(b, "allow-skew", "1\n");
-	store.allow_skew = state_has(b, "allow-skew");
-	if (state_has(b, "enabled")) {
-		if ((r = ac_enabled_read(rs, &set, &n)))
-			ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/enabled", rs->dir);
-	} else if (!b->no_defaults) {
-		for (size_t i = 0; i < sizeof(default_packages) / sizeof(default_packages[0]); i++) {
-			struct ac_pkg *p = ac_rootdb_pkg(&db, default_packages[i]);
-
-			if (p && (r = ac_rootdb_programs(&db, p, &set, &n)) < 0)
-				ac_die_errno(AC_EXIT_FAILURE, -r, "read the file list of %s",
-					     default_packages[i]);
-		}
-		for (size_t i = 0; i < sizeof(default_extra) / sizeof(default_extra[0]); i++) {
-			char canon[AC_PATH_MAX], why[AC_ERR_MAX];
-			struct ac_pkg *owner;
-
-			if (ac_canon(db.rootfd, "/", default_extra[i], canon, sizeof(canon)) > 0 &&
-			    !ac_program_check(&db, canon, &owner, why) &&
-			    ac_strv_add(&set, &n, canon) < 0)
-				ac_die(AC_EXIT_FAILURE, "out of memory");
-		}
-		drop_never(set, &n);
-		/* The compiler, once it is faithful: the store holds the host
-		 * build of the exact GCC behind the root's /usr/bin/gcc
-		 * (accel-build-toolchain). */
-		{
-			struct ac_pkg *gcc;
-			char **cc = NULL;
-			size_t ncc = 0, take;
-
-			if ((r = ac_rootdb_compiler(&db, &cc, &ncc, &gcc)) < 0)
-				ac_die_errno(AC_EXIT_FAILURE, -r, "list the compiler of %s", b->root);
-			take = gcc && ac_store_has_toolchain(&store, gcc) ? ncc : 0;
-			for (size_t i = 0; i < take; i++)
-				if (ac_strv_add(&set, &n, cc[i]) < 0)
-					ac_die(AC_EXIT_FAILURE, "out of memory");
-			ac_strv_free(cc, ncc);
-		}
-		if (n)
-			qsort(set, n, sizeof(*set), ac_cmp_strp);
+	store.note = ac_info;
+	if (state_has(b, AC_STATE_ENABLED)) {
+		if ((r = ac_enabled_read(&b->rs, &set, &n)))
+			ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/" AC_STATE_ENABLED, b->rs.dir);
+	} else if (!b->no_defaults && (r = ac_default_set(&db, &store, &set, &n))) {
+		ac_die_errno(AC_EXIT_FAILURE, -r, "the default set of %s", b->root);
 	}
-	ac_xsnprintf(qemu, sizeof(qemu), "%s/%s/qemu-arm-static", b->state_dir, b->rootstate);
-	if ((r = ac_view_apply(rs, &db, &store, set, n, qemu, err)))
-		ac_die(r == -ENOPKG ? AC_EXIT_NO_EQUIVALENT : AC_EXIT_FAILURE, "%s", err);
+	ac_xsnprintf(qemu, sizeof(qemu), "%s/" AC_STATE_QEMU, b->rs.dir);
+	if ((r = ac_view_apply(&b->rs, &db, &store, set, n, qemu, &err)))
+		ac_die_err(r == -ENOPKG ? AC_EXIT_NO_EQUIVALENT : AC_EXIT_FAILURE, &err);
+	if (b->allow_skew && ac_rootstate_allow(&b->rs, AC_SKEW_PACKAGES, &err))
+		ac_die_err(AC_EXIT_FAILURE, &err);
 	ac_info("%zu programs of %s run natively", n, b->root);
 	ac_strv_free(set, n);
 	ac_store_close(&store);
@@ -762,27 +672,13 @@ static void undo_setup(void)
 	if (undo.dir_created)
 		rmdir(b->mountpoint);
 	if (undo.state_created)
-		ac_rm_rf(b->statefd, b->rootstate);
+		ac_rm_rf(b->rs.statefd, b->rs.rel);
 	ac_warn("set-up of %s failed; what it had done is undone", b->root);
-}
-
-/* The library's view of our state directory (already open and locked). */
-static void rootstate_of(const struct bootstrap *b, struct ac_rootstate *rs)
-{
-	memset(rs, 0, sizeof(*rs));
-	ac_xsnprintf(rs->state_dir, sizeof(rs->state_dir), "%s", b->state_dir);
-	ac_xsnprintf(rs->root, sizeof(rs->root), "%s", b->root);
-	ac_xsnprintf(rs->key, sizeof(rs->key), "%s", b->key);
-	ac_xsnprintf(rs->rel, sizeof(rs->rel), "%s", b->rootstate);
-	ac_xsnprintf(rs->dir, sizeof(rs->dir), "%s/%s", b->state_dir, b->rootstate);
-	rs->statefd = b->statefd;
-	rs->lockfd = -1;
 }
 
 static void do_setup(struct bootstrap *b)
 {
 	char text[PATH_MAX + 64];
-	struct ac_rootstate rs;
 	enum view_plan plan;
 	enum entry_state entry;
 	int err;
@@ -799,25 +695,24 @@ static void do_setup(struct bootstrap *b)
 
 	/* From here on, a failure undoes what this run did. */
 	undo.b = b;
-	undo.state_created = faccessat(b->statefd, b->rootstate, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+	undo.state_created = faccessat(b->rs.statefd, b->rs.rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
 	undo.armed = 1;
 	atexit(undo_setup);
-	if ((err = ac_mkdir_p(b->statefd, b->rootstate, 0755)))
-		ac_die_errno(AC_EXIT_FAILURE, err, "create %s/%s", b->state_dir, b->rootstate);
+	if ((err = ac_mkdir_p(b->rs.statefd, b->rs.rel, 0755)))
+		ac_die_errno(AC_EXIT_FAILURE, err, "create %s", b->rs.dir);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->root);
-	state_put(b, "root", text);
+	state_put(b, AC_STATE_ROOT, text);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->binfmt_name);
-	state_put(b, "binfmt-name", text);
+	state_put(b, AC_STATE_BINFMT_NAME, text);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->dispatcher);
-	state_put(b, "dispatcher", text);
+	state_put(b, AC_STATE_DISPATCHER, text);
 	stage_qemu(b);
-	rootstate_of(b, &rs);
 	/* Store and manifest first (the long part: downloads), then the view
 	 * (a running one re-reads the manifest), then the entry. */
-	plan_view(b, &rs);
+	plan_view(b);
 	start_view(b, plan);
 	if (plan != VIEW_IS_MOUNTED)
-		ac_view_warm(&rs);
+		ac_view_warm(&b->rs);
 	register_entry(b, entry);
 	undo.armed = 0;
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
@@ -827,7 +722,7 @@ static void do_setup(struct bootstrap *b)
 static int entry_in_use(const struct bootstrap *b)
 {
 	char path[PATH_MAX], name[AC_BINFMT_MAX_NAME + 2];
-	_cleanup_close_ int fd = openat(b->statefd, "roots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(b->rs.statefd, "roots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir;
 	struct dirent *de;
 	int used = 0;
@@ -841,10 +736,10 @@ static int entry_in_use(const struct bootstrap *b)
 	while ((de = readdir(dir))) {
 		long n;
 
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, b->key))
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, b->rs.key))
 			continue;
-		ac_xsnprintf(path, sizeof(path), "roots/%s/binfmt-name", de->d_name);
-		n = ac_read_small(b->statefd, path, name, sizeof(name));
+		ac_xsnprintf(path, sizeof(path), "roots/%s/" AC_STATE_BINFMT_NAME, de->d_name);
+		n = ac_read_small(b->rs.statefd, path, name, sizeof(name));
 		if (n > 0 && name[n - 1] == '\n')
 			name[n - 1] = '\0';
 		if (n > 0 && !strcmp(name, b->binfmt_name))
@@ -864,7 +759,7 @@ static void do_teardown(struct bootstrap *b)
 	if (view_state(b) != VIEW_NONE && view_state(b) != VIEW_OTHER)
 		unmount_view(b);
 	stop_daemon(b);
-	if (state_has(b, "created-mountpoint")) {
+	if (state_has(b, AC_STATE_CREATED_MOUNTPOINT)) {
 		if (unlinkat(AT_FDCWD, b->mountpoint, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			ac_die_errno(AC_EXIT_FAILURE, errno,
 				     "remove %s (accel created it; is something mounted there?)",
@@ -883,14 +778,14 @@ static void do_teardown(struct bootstrap *b)
 			ac_info("unregistered binfmt_misc entry %s", b->binfmt_name);
 		}
 	}
-	if ((err = ac_rm_rf(b->statefd, b->rootstate)))
-		ac_die_errno(AC_EXIT_FAILURE, err, "remove %s/%s", b->state_dir, b->rootstate);
+	if ((err = ac_rm_rf(b->rs.statefd, b->rs.rel)))
+		ac_die_errno(AC_EXIT_FAILURE, err, "remove %s", b->rs.dir);
 	ac_info("%s is torn down", b->root);
 }
 
 int main(int argc, char **argv)
 {
-	struct bootstrap b = {.statefd = -1, .lockfd = -1};
+	struct bootstrap b = {.rs = {.statefd = -1, .lockfd = -1}};
 
 	ac_set_progname(argv[0]);
 	/* What we create must be readable by every user inside the root. */

@@ -22,11 +22,11 @@
 
 #include <elf.h>
 
-#include "accel/canon.h"
-#include "accel/dispatch.h"
-#include "accel/route.h"
-#include "accel/str.h"
-#include "accel/sys.h"
+#include "accel/exec/canon.h"
+#include "accel/exec/dispatch.h"
+#include "accel/exec/route.h"
+#include "accel/exec/str.h"
+#include "accel/exec/sys.h"
 
 #ifndef AT_FLAGS_PRESERVE_ARGV0
 #define AT_FLAGS_PRESERVE_ARGV0 (1UL << 0) /* linux/binfmts.h, Linux 5.12 */

@@ -7,7 +7,7 @@
  * Serves the files listed in STATEDIR/manifest (written by accelctl and
  * accel-bootstrap) from the host store: each enabled host program at the
  * canonical path of the armel program it replaces, its libraries and the
- * host loader under /.accel, ELF files rewritten at read time (accel/elfview.h)
+ * host loader under /.accel, ELF files rewritten at read time (accel/view/elfview.h)
  * so that they load from the view only. Nothing else from the store is
  * reachable, and nothing is writable, setuid or a device.
  *
@@ -41,11 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accel/state/rootstate.h"
+#include "accel/view/control.h"
 #include "view.h"
 
 /* Every answer stays valid until the daemon says otherwise (reload). */
 #define CACHE_SECONDS (365.0 * 86400)
-#define CONTROL_MAX_REPLY (1u << 20)
+#define CONTROL_MAX_REPLY AC_CONTROL_MAX_REPLY
 /* The kernel asks for at most max_pages (256 by default) pages per read. */
 #define READ_MAX (16u << 20)
 
@@ -364,11 +366,13 @@ static void cmd_stats(struct fuseview *fv, struct reply *r)
 	uint64_t nn = __atomic_load_n(&fv->view.nnodes, __ATOMIC_ACQUIRE);
 
 	pthread_mutex_lock(&fv->view.lock);
-	say(r, "pid=%ld\ngeneration=%llu\nfiles=%zu\n", (long)getpid(),
-	    (unsigned long long)fv->view.snap->generation, fv->view.snap->nfiles);
+	say(r, AC_STAT_PID "=%ld\n" AC_STAT_GENERATION "=%llu\n" AC_STAT_FILES "=%zu\n",
+	    (long)getpid(), (unsigned long long)fv->view.snap->generation, fv->view.snap->nfiles);
 	pthread_mutex_unlock(&fv->view.lock);
-	say(r, "lookups=%llu\nnegative=%llu\ngetattrs=%llu\nreads=%llu\nread_bytes=%llu\n"
-	       "readdirs=%llu\nrefused=%llu\nnodes=%llu\nrss_kib=%ld\n",
+	say(r,
+	    AC_STAT_LOOKUPS "=%llu\n" AC_STAT_NEGATIVE "=%llu\n" AC_STAT_GETATTRS "=%llu\n"
+	    AC_STAT_READS "=%llu\n" AC_STAT_READ_BYTES "=%llu\n" AC_STAT_READDIRS "=%llu\n"
+	    AC_STAT_REFUSED "=%llu\n" AC_STAT_NODES "=%llu\n" AC_STAT_RSS_KIB "=%ld\n",
 	    (unsigned long long)__atomic_load_n(&s->lookups, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&s->negative, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&s->getattrs, __ATOMIC_RELAXED),
@@ -382,7 +386,7 @@ static void cmd_stats(struct fuseview *fv, struct reply *r)
 		uint64_t rd = __atomic_load_n(&n->reads, __ATOMIC_RELAXED);
 
 		if (n->kind == NODE_FILE && (l || rd))
-			say(r, "node lookups=%llu reads=%llu /%s\n", (unsigned long long)l,
+			say(r, AC_STAT_NODE_PREFIX "lookups=%llu reads=%llu /%s\n", (unsigned long long)l,
 			    (unsigned long long)rd, n->path);
 	}
 }
@@ -392,8 +396,9 @@ static void serve_client(struct fuseview *fv, int fd)
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	struct reply r = {.len = 0};
-	char cmd[64];
+	char cmd[AC_CONTROL_MAX_REQUEST + 1];
 	ssize_t n;
+	int req;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0)
 		return; /* root only (the socket is 0600 too) */
@@ -401,17 +406,23 @@ static void serve_client(struct fuseview *fv, int fd)
 	if (n <= 0)
 		return;
 	cmd[n] = '\0';
-	cmd[strcspn(cmd, "\n")] = '\0';
 	if (!(r.buf = malloc(CONTROL_MAX_REPLY)))
 		return;
-	if (!strcmp(cmd, "reload"))
+	switch ((req = ac_control_req_parse(cmd, (size_t)n))) {
+	case AC_CONTROL_RELOAD:
 		cmd_reload(fv, &r);
-	else if (!strcmp(cmd, "stats"))
+		break;
+	case AC_CONTROL_STATS:
 		cmd_stats(fv, &r);
-	else if (!strcmp(cmd, "ping"))
+		break;
+	case AC_CONTROL_PING:
 		say(&r, "ok pid=%ld\n", (long)getpid());
-	else
-		say(&r, "error unknown command '%s'\n", cmd);
+		break;
+	default:
+		cmd[strcspn(cmd, "\n")] = '\0';
+		say(&r, "error unknown command '%.*s'\n", AC_CONTROL_MAX_REQUEST, cmd);
+		break;
+	}
 	if (send(fd, r.buf, r.len, MSG_NOSIGNAL) < 0 && fv->view.log)
 		fprintf(fv->view.log, "control reply: %s\n", strerror(errno));
 	free(r.buf);
@@ -456,9 +467,9 @@ static int control_open(struct fuseview *fv)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", fv->statedir) >=
-	    sizeof(sa.sun_path)) {
-		fprintf(stderr, "accel-fuseview: %s/control: path too long for a socket\n",
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" AC_CONTROL_SOCKET,
+			     fv->statedir) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "accel-fuseview: %s/" AC_CONTROL_SOCKET ": path too long for a socket\n",
 			fv->statedir);
 		return -ENAMETOOLONG;
 	}
@@ -652,7 +663,7 @@ int main(int argc, char **argv)
 	if (fv.foreground) {
 		log = stderr;
 	} else {
-		snprintf(path, sizeof(path), "%s/fuseview.log", fv.statedir);
+		snprintf(path, sizeof(path), "%s/" AC_STATE_LOG, fv.statedir);
 		log = fopen(path, "ae");
 		if (!log) {
 			fprintf(stderr, "accel-fuseview: log %s: %s\n", path, strerror(errno));
@@ -660,7 +671,7 @@ int main(int argc, char **argv)
 		}
 		setvbuf(log, NULL, _IOLBF, 0);
 	}
-	snprintf(path, sizeof(path), "%s/manifest", fv.statedir);
+	snprintf(path, sizeof(path), "%s/" AC_STATE_MANIFEST, fv.statedir);
 	if (view_init(&fv.view, path, log))
 		return FV_FAILURE;
 	{
@@ -700,7 +711,7 @@ int main(int argc, char **argv)
 	 * caller (accel-bootstrap) waits for that. */
 	if (fuse_daemonize(fv.foreground))
 		goto out_unmount;
-	snprintf(path, sizeof(path), "%s/fuseview.pid", fv.statedir);
+	snprintf(path, sizeof(path), "%s/" AC_STATE_PID, fv.statedir);
 	{
 		FILE *pf = fopen(path, "we");
 

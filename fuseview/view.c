@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The view's manifest, nodes and snapshots; see fuseview/view.h. */
+/* The view's nodes and snapshots; see fuseview/view.h. */
 #include "config.h"
 
 #include "view.h"
@@ -16,7 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accel/armel.h"
+#include "accel/base/util.h"
+#include "accel/exec/layout.h"
+#include "accel/root/armel.h"
+#include "accel/view/manifest.h"
 
 /* The largest file the view serves (a host libLLVM is ~100 MiB). */
 #define VIEW_MAX_FILE (1ull << 30)
@@ -89,14 +92,11 @@ static struct node_index g_index; /* the control thread's only; one view per pro
 
 static uint64_t hash_key(const char *path, const char *source)
 {
-	uint64_t h = 1469598103934665603ull;
+	static const unsigned char sep = 0xff; /* in no path */
+	uint64_t h = ac_fnv1a64_add(AC_FNV1A64_INIT, path, strlen(path));
 
-	for (const char *p = path; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	h = (h ^ 0xff) * 1099511628211ull;
-	for (const char *p = source ? source : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	return h;
+	h = ac_fnv1a64_add(h, &sep, 1);
+	return source ? ac_fnv1a64_add(h, source, strlen(source)) : h;
 }
 
 static int same_key(const struct node *n, const char *path, const char *source)
@@ -241,9 +241,8 @@ static int cross_layout(struct view *v, const char *source, char *triplet, char 
 	return 1;
 }
 
-/* Open, check and plan one served file. why (size wsize) says what was
- * refused. */
-static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
+/* Open, check and plan one served file; err says what was refused. */
+static int file_prepare(struct view *v, struct node *n, struct ac_err *err)
 {
 	unsigned char magic[4];
 	struct stat st;
@@ -252,18 +251,14 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 	int fd, r, elf;
 
 	fd = open_source(v, n->source);
-	if (fd < 0) {
-		snprintf(why, wsize, "cannot open %s in the store: %s", n->source, strerror(-fd));
-		return fd;
-	}
+	if (fd < 0)
+		return ac_fail_errno(err, fd, "cannot open %s in the store", n->source);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, wsize, "%s is not a regular file", n->source);
-		r = -EINVAL;
+		r = ac_fail(err, -EINVAL, "%s is not a regular file", n->source);
 		goto fail;
 	}
 	if ((uint64_t)st.st_size > VIEW_MAX_FILE) {
-		snprintf(why, wsize, "%s is larger than 1 GiB", n->source);
-		r = -EFBIG;
+		r = ac_fail(err, -EFBIG, "%s is larger than 1 GiB", n->source);
 		goto fail;
 	}
 	n->size = (uint64_t)st.st_size;
@@ -289,8 +284,7 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 
 		if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 		    ac_elf_classify(hdr, sizeof(hdr)) != AC_ELF_X86_64) {
-			snprintf(why, wsize, "%s is not an x86_64 program", n->source);
-			r = -ENOEXEC;
+			r = ac_fail(err, -ENOEXEC, "%s is not an x86_64 program", n->source);
 			goto fail;
 		}
 		n->fd = fd;
@@ -301,13 +295,11 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 	 * image, the file never changes. */
 	map = mmap(NULL, n->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
-		r = -errno;
-		snprintf(why, wsize, "cannot map %s: %s", n->source, strerror(-r));
+		r = ac_fail_errno(err, -errno, "cannot map %s", n->source);
 		goto fail;
 	}
-	why[0] = '\0';
-	r = elf ? ac_elf_inspect(map, n->size, &info, why, wsize)
-		: ac_data_inspect(map, n->size, &info);
+	ac_err_clear(err);
+	r = elf ? ac_elf_inspect(map, n->size, &info, err) : ac_data_inspect(map, n->size, &info);
 	if (!r && elf) {
 		char triplet[64], major[64];
 		int c = cross_layout(v, n->source, triplet, major);
@@ -316,15 +308,13 @@ static int file_prepare(struct view *v, struct node *n, char *why, size_t wsize)
 			c = ac_cross_plan(map, n->size, triplet, major, &info);
 		if (c < 0) {
 			ac_elf_info_free(&info);
-			r = c;
-			snprintf(why, wsize, "%s: the cross layout of its toolchain: %s", n->source,
-				 strerror(-c));
+			r = ac_fail_errno(err, c, "%s: the cross layout of its toolchain", n->source);
 		}
 	}
 	munmap(map, n->size);
 	if (r) {
-		if (r != -ENOEXEC && !why[0])
-			snprintf(why, wsize, "%s: %s", n->source, strerror(-r));
+		if (r != -ENOEXEC && !err->msg[0])
+			ac_fail_errno(err, r, "%s", n->source);
 		goto fail;
 	}
 	n->npatches = info.npatches;
@@ -358,43 +348,6 @@ ssize_t view_read(struct node *n, void *buf, size_t size, uint64_t off)
 
 /* --------------------------------------------------------------- manifest */
 
-static int component_ok(const char *s, size_t len)
-{
-	return len && len < 256 && !(len == 1 && s[0] == '.') &&
-	       !(len == 2 && s[0] == '.' && s[1] == '.');
-}
-
-/* A relative path of plain components. */
-static int relpath_ok(const char *p)
-{
-	const char *c = p;
-
-	if (!*p || *p == '/' || strlen(p) >= 4096)
-		return 0;
-	for (const char *s = p;; s++) {
-		if (*s == '/' || !*s) {
-			if (!component_ok(c, (size_t)(s - c)))
-				return 0;
-			if (!*s)
-				return 1;
-			c = s + 1;
-		}
-	}
-}
-
-/* View paths: the reserved directory holds only the loader, the library
- * aliases and qemu; nothing else may start with ".accel". */
-static int viewpath_ok(const char *p)
-{
-	if (!relpath_ok(p))
-		return 0;
-	if (strncmp(p, ".accel", 6))
-		return 1;
-	return !strcmp(p, AC_VREL_LDSO) || !strcmp(p, ".accel/qemu-arm-static") ||
-	       !strncmp(p, AC_VREL_LIB "/", sizeof(AC_VREL_LIB)) ||
-	       !strncmp(p, AC_VREL_USRLIB "/", sizeof(AC_VREL_USRLIB));
-}
-
 static void entries_free(struct manifest_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -410,111 +363,48 @@ static int cmp_entry(const void *a, const void *b)
 		      ((const struct manifest_entry *)b)->view);
 }
 
-/* Read the manifest into a sorted entry list; store (size ssize) receives
- * its store directory. */
-static int manifest_read(const char *path, char *store, size_t ssize,
-			 struct manifest_entry **out, size_t *nout, char *why, size_t wsize)
+/* Read the manifest (accel/view/manifest.h) into a sorted entry list, qemu
+ * as the entry AC_VREL_QEMU; store (size ssize) receives its store. */
+static int manifest_load(const char *path, char *store, size_t ssize,
+			 struct manifest_entry **out, size_t *nout, struct ac_err *err)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0, n = 0, alloc = 0, lineno = 0;
-	struct manifest_entry *e = NULL;
-	ssize_t len;
-	int r = 0;
+	struct ac_manifest m;
+	struct manifest_entry *e;
+	size_t n = 0;
+	int r;
 
 	*out = NULL;
 	*nout = 0;
-	store[0] = '\0';
-	if (!f) {
-		r = -errno;
-		snprintf(why, wsize, "cannot open manifest %s: %s", path, strerror(errno));
+	if ((r = ac_manifest_read(AT_FDCWD, path, &m, err)))
 		return r;
+	if ((size_t)snprintf(store, ssize, "%s", m.store) >= ssize) {
+		ac_manifest_free(&m);
+		return ac_fail(err, -ENAMETOOLONG, "manifest %s: store path too long", path);
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		char *f1, *f2, *f3, *save = NULL;
-
-		lineno++;
-		if (len > VIEW_MAX_LINE || (len && line[len - 1] != '\n')) {
-			snprintf(why, wsize, "%s:%zu: line too long or unterminated", path, lineno);
-			r = -EINVAL;
-			break;
-		}
-		line[len - 1] = '\0';
-		if (lineno == 1) {
-			if (strcmp(line, VIEW_MANIFEST_MAGIC)) {
-				snprintf(why, wsize, "%s is not an accel manifest", path);
-				r = -EINVAL;
-				break;
-			}
-			continue;
-		}
-		if (!line[0] || line[0] == '#')
-			continue;
-		f1 = strtok_r(line, "\t", &save);
-		f2 = strtok_r(NULL, "\t", &save);
-		f3 = strtok_r(NULL, "\t", &save);
-		if (f1 && !strcmp(f1, "store") && f2 && !f3 && f2[0] == '/' &&
-		    strlen(f2) < ssize) {
-			strcpy(store, f2);
-			continue;
-		}
-		if (n >= VIEW_MAX_ENTRIES) {
-			snprintf(why, wsize, "%s: more than %d entries", path, VIEW_MAX_ENTRIES);
-			r = -E2BIG;
-			break;
-		}
-		if (n == alloc) {
-			struct manifest_entry *m;
-
-			alloc = alloc ? alloc * 2 : 256;
-			if (!(m = realloc(e, alloc * sizeof(*e)))) {
-				r = -ENOMEM;
-				break;
-			}
-			e = m;
-		}
-		if (f1 && !strcmp(f1, "qemu") && f2 && !f3 && f2[0] == '/') {
-			e[n].view = strdup(".accel/qemu-arm-static");
-			e[n].source = strdup(f2);
-		} else if (f1 && !strcmp(f1, "file") && f2 && f3 && viewpath_ok(f2) &&
-			   relpath_ok(f3) && strcmp(f2, ".accel/qemu-arm-static")) {
-			e[n].view = strdup(f2);
-			e[n].source = strdup(f3);
-		} else {
-			snprintf(why, wsize, "%s:%zu: malformed entry", path, lineno);
-			r = -EINVAL;
-			break;
-		}
-		e[n].linger_until = 0;
-		n++;
-		if (!e[n - 1].view || !e[n - 1].source) {
+	e = calloc(m.nfiles + 2, sizeof(*e));
+	if (!e) {
+		ac_manifest_free(&m);
+		return -ENOMEM;
+	}
+	if (m.qemu) {
+		e[n].view = strdup(AC_VREL_QEMU);
+		e[n].source = m.qemu;
+		m.qemu = NULL;
+		if (!e[n++].view)
 			r = -ENOMEM;
-			break;
-		}
 	}
-	if (!r && ferror(f))
-		r = -EIO;
-	if (!r && lineno == 0) {
-		snprintf(why, wsize, "manifest %s is empty", path);
-		r = -EINVAL;
+	/* Take the strings over from m. */
+	for (size_t i = 0; i < m.nfiles; i++, n++) {
+		e[n].view = m.files[i].view;
+		e[n].source = m.files[i].source;
+		m.files[i].view = m.files[i].source = NULL;
 	}
-	if (!r && !store[0]) {
-		snprintf(why, wsize, "manifest %s names no store", path);
-		r = -EINVAL;
-	}
-	free(line);
-	fclose(f);
+	ac_manifest_free(&m);
 	if (r) {
 		entries_free(e, n);
 		return r;
 	}
 	qsort(e, n, sizeof(*e), cmp_entry);
-	for (size_t i = 1; i < n; i++)
-		if (!strcmp(e[i].view, e[i - 1].view)) {
-			snprintf(why, wsize, "%s: %s is listed twice", path, e[i].view);
-			entries_free(e, n);
-			return -EINVAL;
-		}
 	*out = e;
 	*nout = n;
 	return 0;
@@ -588,7 +478,8 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 
 	for (size_t i = 0; i < ne && !err; i++) {
 		struct node *n = index_find(e[i].view, e[i].source), *dir, *stale = NULL;
-		char parent[4096], why[256] = "";
+		struct ac_err why = {0};
+		char parent[4096];
 		char *slash;
 
 		if (n && !same_file(v, n)) {
@@ -602,7 +493,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			}
 			/* A refused node stays, unreachable, with its reason: it
 			 * is not examined again, and its inode is never reused. */
-			if (file_prepare(v, n, why, sizeof(why)) < 0 && !(n->why = strdup(why))) {
+			if (file_prepare(v, n, &why) < 0 && !(n->why = strdup(why.msg))) {
 				err = -ENOMEM;
 				break;
 			}
@@ -632,7 +523,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			break;
 		if ((err = builder_add(&b, dir->ino, n)))
 			break;
-		if (!strcmp(e[i].view, ".accel/qemu-arm-static"))
+		if (!strcmp(e[i].view, AC_VREL_QEMU))
 			qemu = n;
 		nfiles++;
 	}
@@ -710,7 +601,7 @@ struct node *view_lookup(struct view *v, uint64_t parent, const char *name)
 	n = d ? d->node : NULL;
 	/* .accel/as/NAME: qemu under any name (VIEW_QEMU_AS) */
 	if (!n && v->snap && v->snap->qemu && parent == v->snap->as_ino &&
-	    component_ok(name, strlen(name)))
+	    ac_manifest_name_ok(name, strlen(name)))
 		n = v->snap->qemu;
 	pthread_mutex_unlock(&v->lock);
 	return n;
@@ -769,7 +660,7 @@ static int diff(const struct snapshot *a, const struct snapshot *b, struct name_
 		}
 		c[n].parent = d->parent;
 		snprintf(c[n].name, sizeof(c[n].name), "%s", d->name);
-		if (!strncmp(d->node->path, ".accel", 6)) {
+		if (!strncmp(d->node->path, AC_VREL_RESERVED, sizeof(AC_VREL_RESERVED) - 1)) {
 			struct name_change t = c[n];
 
 			c[n] = c[first];
@@ -813,7 +704,8 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 		struct view_refusal *ref, size_t maxref, size_t *nref)
 {
 	struct manifest_entry *e, *all;
-	char store[4096], why[512];
+	struct ac_err why;
+	char store[4096];
 	size_t ne, n;
 	time_t now = time(NULL);
 	int err;
@@ -822,12 +714,12 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 	*changed = NULL;
 	if (nref)
 		*nref = 0;
-	err = manifest_read(v->manifest_path, store, sizeof(store), &e, &ne, why, sizeof(why));
+	err = manifest_load(v->manifest_path, store, sizeof(store), &e, &ne, &why);
 	if (err) {
-		logf_(v, "reload: %s", why);
+		logf_(v, "reload: %s", why.msg);
 		if (nref && maxref) {
 			snprintf(ref[0].view, sizeof(ref[0].view), "(manifest)");
-			snprintf(ref[0].why, sizeof(ref[0].why), "%.255s", why);
+			snprintf(ref[0].why, sizeof(ref[0].why), "%.255s", why.msg);
 			*nref = 1;
 		}
 		return err;
@@ -850,7 +742,8 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 		const struct manifest_entry *o = &v->entries[i];
 		struct manifest_entry key = {.view = o->view};
 
-		if (strncmp(o->view, ".accel/", 7) || !strcmp(o->view, ".accel/qemu-arm-static") ||
+		if (strncmp(o->view, AC_VREL_RESERVED "/", sizeof(AC_VREL_RESERVED)) ||
+		    !strcmp(o->view, AC_VREL_QEMU) ||
 		    bsearch(&key, e, ne, sizeof(*e), cmp_entry))
 			continue;
 		e[n].view = strdup(o->view);
@@ -909,7 +802,8 @@ int view_expire(struct view *v, time_t now, struct name_change **changed, size_t
 int view_init(struct view *v, const char *manifest_path, FILE *log)
 {
 	struct manifest_entry *e;
-	char store[4096], why[512];
+	struct ac_err why;
+	char store[4096];
 	size_t ne;
 	struct node *root;
 	int err;
@@ -920,9 +814,9 @@ int view_init(struct view *v, const char *manifest_path, FILE *log)
 	pthread_mutex_init(&v->lock, NULL);
 	if (!(v->manifest_path = strdup(manifest_path)))
 		return -ENOMEM;
-	err = manifest_read(manifest_path, store, sizeof(store), &e, &ne, why, sizeof(why));
+	err = manifest_load(manifest_path, store, sizeof(store), &e, &ne, &why);
 	if (err) {
-		fprintf(stderr, "accel-fuseview: %s\n", why);
+		fprintf(stderr, "accel-fuseview: %s\n", why.msg);
 		return err;
 	}
 	entries_free(e, ne);

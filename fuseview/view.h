@@ -2,8 +2,8 @@
 /*
  * fuseview/view.h - the tree the accel-fuseview daemon serves.
  *
- * Owns the manifest (the file accelctl writes: which store file appears at
- * which view path), the nodes (one per view path and store file, never freed
+ * Owns what the daemon makes of the manifest (accel/view/manifest.h: which
+ * store file appears at which view path): the nodes (one per view path and store file, never freed
  * while the daemon runs, so an inode the kernel knows stays valid for an exec
  * in flight), and the snapshot (which names exist right now). A reload builds
  * a complete new snapshot and swaps it in under view.lock, so a lookup sees
@@ -21,14 +21,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "accel/elfview.h"
+#include "accel/exec/layout.h"
+#include "accel/view/elfview.h"
 
-#define VIEW_MANIFEST_MAGIC "accel-manifest 1"
-/* Bounds of what one manifest may ask for (a buildd root with everything
- * enabled needs a few thousand files). */
+/* Nodes ever made: a buildd root with everything enabled needs a few
+ * thousand, and each reload adds only the changed files. */
 #define VIEW_MAX_NODES (1u << 20)
-#define VIEW_MAX_ENTRIES 65536
-#define VIEW_MAX_LINE 8192
 /* A library that leaves the closure stays visible this long, so that a
  * host program exec'd just before the change still finds what it loads. */
 #define VIEW_LINGER_SECONDS 5
@@ -77,7 +75,7 @@ struct snapshot {
  * /proc/PID/comm and taskstats, as under Debian's own entry, and not
  * "qemu-arm-static".
  */
-#define VIEW_QEMU_AS ".accel/as"
+#define VIEW_QEMU_AS AC_VREL_QEMU_AS
 
 struct manifest_entry {
 	char *view;              /* relative view path */

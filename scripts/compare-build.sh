@@ -193,6 +193,10 @@ setup_accel() {
 	[ "$compiler" != cross ] || "$CTL" --state-dir "$state" --root "$acc" enable --allow-toolchain-skew gcc \
 		>> "$out/accelerated/bootstrap.log" 2>&1 ||
 		die "accelctl enable --allow-toolchain-skew gcc failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
+	# Running accel-bootstrap again (the restart and reboot path) keeps what
+	# accelctl allowed for the root.
+	[ "$compiler" != cross ] || "$BOOTSTRAP" "${bs_args[@]}" "$acc" >> "$out/accelerated/bootstrap.log" 2>&1 ||
+		die "accel-bootstrap $acc again, after --allow-toolchain-skew, failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
 }
 
 # build MODE ROOT: dpkg-buildpackage under accelctl account; MODE/seconds.

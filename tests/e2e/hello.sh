@@ -49,7 +49,7 @@ STORE=${ACCEL_TEST_STORE:-/var/cache/accel/test-store}
 tmp_root=/var/tmp/accel-e2e-cross-$$
 trap 'bash "$SRCDIR/scripts/buildd-root.sh" destroy "$tmp_root" 2> /dev/null || true' EXIT
 bash "$SRCDIR/scripts/buildd-root.sh" new "$tmp_root" > /dev/null
-bash "$SRCDIR/scripts/build-toolchain.sh" --debian-cross "$tmp_root" --store "$STORE" > "$OUT/import.log" 2>&1 ||
+bash "$ACCEL_BUILDDIR/accel-build-toolchain" --debian-cross "$tmp_root" --store "$STORE" > "$OUT/import.log" 2>&1 ||
 	{ tail -3 "$OUT/import.log"; echo "FAIL hello: importing Debian's cross compiler failed"; exit 1; }
 bash "$SRCDIR/scripts/buildd-root.sh" destroy "$tmp_root"
 rc=0

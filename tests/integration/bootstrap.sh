@@ -51,7 +51,8 @@ check "set-up: exit 0" 0 "$(rc_of BS "$R")"
 grep -q "^flags: PF$" "$BINFMT/$T_ID" && ok "entry registered with flags PF" || fail "entry: $(cat "$BINFMT/$T_ID")"
 grep -q "^interpreter $T_DISPATCH$" "$BINFMT/$T_ID" && ok "entry runs the dispatcher" || fail "interpreter"
 findmnt -n -o OPTIONS "$R/lib-x86" | grep -q '^ro,' && ok "/lib-x86 is mounted read-only" || fail "lib-x86 not ro"
-check "qemu offered in the view" "$(sha256sum </usr/bin/qemu-arm-static)" "$(sha256sum <"$R/lib-x86/.accel/qemu-arm-static")"
+want=$(sha256sum </usr/bin/qemu-arm-static)
+check "qemu offered in the view" "$want" "$(sha256sum <"$R/lib-x86/.accel/qemu-arm-static")"
 # The view's qemu, under the program's name (.accel/as/NAME: same inode)
 check "emulated exec uses the view's qemu" "$R/lib-x86/.accel/as/busybox" "$(exe_of chroot "$R" /bin/busybox sleep 3)"
 same "set-up root runs like Debian's entry" chroot "$R" /bin/sh -c 'uname -m; ls /usr/local/bin'

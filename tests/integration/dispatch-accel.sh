@@ -49,7 +49,9 @@ check "host and armel nested" "$EMU x86_64" "$(in_root /usr/local/bin/sh -c "$ne
 mount -t proc proc "$R/proc"
 T_MOUNTS+=("$R/proc")
 check "/proc/self/exe lies in the view" /lib-x86/usr/bin/busybox "$(in_root /usr/local/bin/readlink /proc/self/exe)"
-check "environment untouched on the host route" "$(env -i A=1 'B=x y' "$T_DIR/hostbb/bin/busybox" env)" \
+# Taken apart: inside check's arguments a failure would read as "" = "".
+want=$(env -i A=1 'B=x y' "$T_DIR/hostbb/bin/busybox" env)
+check "environment untouched on the host route" "$want" \
 	"$(env -i A=1 'B=x y' /usr/sbin/chroot "$R" /usr/local/bin/env)"
 umount "$R/proc"
 

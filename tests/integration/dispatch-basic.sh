@@ -18,7 +18,7 @@ same "SIGKILL to self" chroot "$R" /bin/bash -c 'kill -KILL $$'
 same "uname -m under qemu" chroot "$R" /bin/uname -m
 same "argv0 picks the busybox applet" bash -c "exec -a echo '$R/bin/busybox' applet-by-argv0"
 same "argv0 seen by bash" chroot "$R" /bin/bash -c 'exec -a my-argv0 /bin/bash -c "echo \$0"'
-same "empty argv0" bash -c "'$T_EXECLOOP' -r '$R' -a '' 3 /usr/bin/true | sed 's/ ns_per_exec=.*//'"
+same "empty argv0" bash -c "set -o pipefail; '$T_EXECLOOP' -r '$R' -a '' 3 /usr/bin/true | sed 's/ ns_per_exec=.*//'"
 same "arguments with spaces and newlines" chroot "$R" /bin/busybox printf '[%s]' 'a b' $'c\nd' '' "-x"
 same "environment is passed untouched" env -i A=1 'B=two words' PATH=/bin /usr/sbin/chroot "$R" /bin/busybox env
 same "relative path from cwd" bash -c "cd '$R/usr' && ./bin/busybox echo rel"

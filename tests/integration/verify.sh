@@ -35,7 +35,7 @@ cd "$R/build/src"
 check "root without a view: same (exit 0)" 0 "$(rc_of "$T_CTL" --state-dir "$ST" --root "$R" verify --output out -- make -s)"
 grep -q "^same [0-9a-f]\{64\}$" "$T_DIR/out" && ok "prints same OUTHASH" || fail "$(cat "$T_DIR/out" "$T_DIR/err")"
 [ ! -e out ] && ok "the working directory itself is untouched" || fail "out/ appeared in the working directory"
-[ -z "$(ls -A "$R/build" | grep -v '^src$')" ] && ok "the copies are removed" || fail "left: $(ls -A "$R/build")"
+[ -z "$(ls -A "$R/build" 2>&1 | grep -v '^src$')" ] && ok "the copies are removed" || fail "left: $(ls -A "$R/build")"
 
 # --- with the view and make enabled
 T_MOUNTS+=("$R/lib-x86")

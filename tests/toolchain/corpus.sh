@@ -90,7 +90,7 @@ for src in hello make; do
 done
 
 if [ "$TOOLCHAIN" = debian-cross ]; then
-	bash "$SRCDIR/scripts/build-toolchain.sh" --debian-cross "$root" --store "$STORE" > "$OUT/import.log" 2>&1 ||
+	bash "$ACCEL_BUILDDIR/accel-build-toolchain" --debian-cross "$root" --store "$STORE" > "$OUT/import.log" 2>&1 ||
 		{ tail -3 "$OUT/import.log"; echo "FAIL corpus: importing Debian's cross compiler failed"; exit 1; }
 	xstore=/var/tmp/$id.store
 	mkdir -p "$xstore/toolchains"

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "accel/account.h"
+#include "accel/account/account.h"
 
 #define VIEW_DEV 0x2bULL
 #define QEMU_INO 77ULL

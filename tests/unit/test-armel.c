@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accel/armel.h"
-#include "accel/binfmt.h"
+#include "accel/root/armel.h"
+#include "accel/root/binfmt.h"
 
 static void arm_header(unsigned char *buf, unsigned int flags, unsigned char data)
 {
@@ -47,7 +47,7 @@ Test(elf, armel_armhf_and_others)
 Test(elf, the_host_qemu_is_x86_64)
 {
 	unsigned char b[sizeof(Elf64_Ehdr)];
-	int fd = open("/usr/bin/qemu-arm-static", O_RDONLY);
+	int fd = open(ACCEL_QEMU_BLOB_PATH, O_RDONLY); /* configure's --with-qemu-arm */
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(read(fd, b, sizeof(b)), (ssize_t)sizeof(b));

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accel/canon.h"
-#include "accel/util.h"
+#include "accel/exec/canon.h"
+#include "accel/base/util.h"
 
 static char top[PATH_MAX];
 static int rootfd = -1;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accel/elfview.h"
+#include "accel/view/elfview.h"
 
 static unsigned char *slurp(const char *path, size_t *len, size_t extra)
 {
@@ -46,11 +46,11 @@ static int has(const unsigned char *buf, size_t len, const char *s)
 Test(elfview, program_gets_the_view_loader)
 {
 	struct ac_elf_info in;
-	char err[256];
+	struct ac_err err = {0};
 	size_t len;
 	unsigned char *buf = slurp("/usr/bin/make", &len, 0), *out;
 
-	cr_assert_eq(ac_elf_inspect(buf, len, &in, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, &err), 0, "%s", &err);
 	cr_assert(in.has_interp && in.is_exec && !in.is_loader);
 	cr_assert(in.nneeded >= 1);
 	out = patched(buf, len, &in);
@@ -65,11 +65,11 @@ Test(elfview, program_gets_the_view_loader)
 Test(elfview, loader_is_confined_to_the_view)
 {
 	struct ac_elf_info in;
-	char err[256];
+	struct ac_err err = {0};
 	size_t len;
 	unsigned char *buf = slurp("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", &len, 0), *out;
 
-	cr_assert_eq(ac_elf_inspect(buf, len, &in, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, &err), 0, "%s", &err);
 	cr_assert(in.is_loader);
 	out = patched(buf, len, &in);
 	cr_assert(!has(out, len, "/etc/ld.so.cache"));
@@ -90,13 +90,13 @@ Test(elfview, only_whole_paths_are_rewritten)
 				   "PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu\0"
 				   "/lib/x86_64-linux-gnux\0";
 	struct ac_elf_info in;
-	char err[256];
+	struct ac_err err = {0};
 	size_t len;
 	unsigned char *buf = slurp("/usr/bin/true", &len, sizeof(tail)), *out;
 
 	memcpy(buf + len, tail, sizeof(tail));
 	len += sizeof(tail);
-	cr_assert_eq(ac_elf_inspect(buf, len, &in, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, &err), 0, "%s", &err);
 	out = patched(buf, len, &in);
 	cr_assert(has(out, len, AC_VIEW_USRLIB "/perl5"));
 	cr_assert(has(out, len, "/usr/local/lib/x86_64-linux-gnu/x"), "tail of a longer path kept");
@@ -110,30 +110,29 @@ Test(elfview, only_whole_paths_are_rewritten)
 Test(elfview, damaged_files_are_refused)
 {
 	struct ac_elf_info in;
-	char err[256];
+	struct ac_err err = {0};
 	size_t len;
 	unsigned char *buf = slurp("/usr/bin/make", &len, 0);
 	unsigned char copy[4096];
 
 	/* Truncated after the ELF header: program headers missing. */
-	cr_assert_eq(ac_elf_inspect(buf, 100, &in, err, sizeof(err)), -ENOEXEC);
-	cr_assert(err[0], "a reason is given");
+	cr_assert_eq(ac_elf_inspect(buf, 100, &in, &err), -ENOEXEC);
+	cr_assert(err.msg[0], "a reason is given");
 	/* Too short for an ELF header. */
-	cr_assert_eq(ac_elf_inspect(buf, 10, &in, err, sizeof(err)), -ENOEXEC);
+	cr_assert_eq(ac_elf_inspect(buf, 10, &in, &err), -ENOEXEC);
 	/* Not ELF at all. */
-	cr_assert_eq(ac_elf_inspect((const unsigned char *)"#!/bin/sh\n", 10, &in, err,
-				    sizeof(err)),
+	cr_assert_eq(ac_elf_inspect((const unsigned char *)"#!/bin/sh\n", 10, &in, &err),
 		     -ENOEXEC);
 	/* Another machine (ARM). */
 	memcpy(copy, buf, sizeof(copy));
 	copy[18] = 40;
 	copy[19] = 0;
-	cr_assert_eq(ac_elf_inspect(copy, sizeof(copy), &in, err, sizeof(err)), -ENOEXEC);
-	cr_assert(strstr(err, "x86_64"), "%s", err);
+	cr_assert_eq(ac_elf_inspect(copy, sizeof(copy), &in, &err), -ENOEXEC);
+	cr_assert(strstr(err.msg, "x86_64"), "%s", err.msg);
 	/* Program headers pointing past the end. */
 	memcpy(copy, buf, sizeof(copy));
 	memset(copy + 32, 0x7f, 8); /* e_phoff */
-	cr_assert_eq(ac_elf_inspect(copy, sizeof(copy), &in, err, sizeof(err)), -ENOEXEC);
+	cr_assert_eq(ac_elf_inspect(copy, sizeof(copy), &in, &err), -ENOEXEC);
 	free(buf);
 }
 

@@ -13,23 +13,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accel/equiv.h"
-#include "accel/outhash.h"
-#include "accel/task.h"
-#include "accel/util.h"
+#include "accel/recorder/equiv.h"
+#include "accel/recorder/outhash.h"
+#include "accel/recorder/task.h"
+#include "accel/base/util.h"
 
 static char dir[64];
 static char db[128];
 static struct ac_equiv *e;
+static struct ac_err why; /* of the last call (each test runs in its own process) */
 
 static void open_store(void)
 {
-	char why[AC_OUTHASH_WHY];
 
 	snprintf(dir, sizeof(dir), "/tmp/accel-equiv-XXXXXX");
 	cr_assert(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/equiv.db", dir);
-	cr_assert_eq(ac_equiv_open(db, &e, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(ac_equiv_open(db, &e, &why), 0, "%s", why.msg);
 }
 
 static void close_store(void)
@@ -61,7 +61,7 @@ static const char *report(const char *task, const char *out, const char *uni)
 	rep.taskhash = t;
 	rep.outhash = o;
 	rep.unihash = u;
-	cr_assert_eq(ac_equiv_report(e, &rep, resolved), 0, "%s", ac_equiv_why(e));
+	cr_assert_eq(ac_equiv_report(e, &rep, resolved, &why), 0, "%s", why.msg);
 	return resolved;
 }
 
@@ -78,7 +78,7 @@ Test(rules, same_outhash_resolves_to_the_first)
 
 	report("T1", "O1", "T1");
 	cr_expect_str_eq(report("T2", "O1", "T2"), H("T1"));
-	cr_assert_eq(ac_equiv_get(e, AC_EQUIV_METHOD, H("T2"), u), 0);
+	cr_assert_eq(ac_equiv_get(e, AC_EQUIV_METHOD, H("T2"), u, &why), 0);
 	cr_expect_str_eq(u, H("T1"));
 }
 
@@ -117,10 +117,10 @@ Test(rules, unknown_and_malformed)
 	char u[AC_HASH_HEX];
 	struct ac_equiv_report rep = {AC_EQUIV_METHOD, H("T1"), H("O1"), "ABC", NULL, NULL};
 
-	cr_expect_eq(ac_equiv_get(e, AC_EQUIV_METHOD, H("nothing"), u), -ENOENT);
-	cr_expect_eq(ac_equiv_get(e, AC_EQUIV_METHOD, "1234", u), -EINVAL);
-	cr_expect_eq(ac_equiv_report(e, &rep, u), -EINVAL);
-	cr_expect(strstr(ac_equiv_why(e), "unihash"), "%s", ac_equiv_why(e));
+	cr_expect_eq(ac_equiv_get(e, AC_EQUIV_METHOD, H("nothing"), u, &why), -ENOENT);
+	cr_expect_eq(ac_equiv_get(e, AC_EQUIV_METHOD, "1234", u, &why), -EINVAL);
+	cr_expect_eq(ac_equiv_report(e, &rep, u, &why), -EINVAL);
+	cr_expect(strstr(why.msg, "unihash"), "%s", why.msg);
 }
 
 Test(rules, methods_are_separate)
@@ -128,7 +128,7 @@ Test(rules, methods_are_separate)
 	char u[AC_HASH_HEX];
 
 	report("T1", "O1", "T1");
-	cr_expect_eq(ac_equiv_get(e, "other.method", H("T1"), u), -ENOENT);
+	cr_expect_eq(ac_equiv_get(e, "other.method", H("T1"), u, &why), -ENOENT);
 }
 
 Test(rules, get_many_and_get_all)
@@ -141,11 +141,11 @@ Test(rules, get_many_and_get_all)
 	snprintf(a, sizeof(a), "%s", H("T1"));
 	snprintf(b, sizeof(b), "%s", H("T2"));
 	snprintf(c, sizeof(c), "%s", H("T9"));
-	cr_assert_eq(ac_equiv_get_many(e, AC_EQUIV_METHOD, q, 3, out), 0);
+	cr_assert_eq(ac_equiv_get_many(e, AC_EQUIV_METHOD, q, 3, out, &why), 0);
 	cr_expect_str_eq(out[0], H("T1"));
 	cr_expect_str_eq(out[1], H("T1"));
 	cr_expect_str_eq(out[2], "");
-	cr_assert_eq(ac_equiv_get_all(e, AC_EQUIV_METHOD, H("T2"), &json), 0);
+	cr_assert_eq(ac_equiv_get_all(e, AC_EQUIV_METHOD, H("T2"), &json, &why), 0);
 	cr_expect(strstr(json, H("O1")) && strstr(json, "\"unihash\":"), "%s", json);
 	free(json);
 }
@@ -153,11 +153,11 @@ Test(rules, get_many_and_get_all)
 Test(rules, a_second_connection_sees_the_rules)
 {
 	struct ac_equiv *e2;
-	char why[AC_OUTHASH_WHY], u[AC_HASH_HEX];
+	char u[AC_HASH_HEX];
 
 	report("T1", "O1", "T1");
-	cr_assert_eq(ac_equiv_open(db, &e2, why, sizeof(why)), 0, "%s", why);
-	cr_assert_eq(ac_equiv_get(e2, AC_EQUIV_METHOD, H("T1"), u), 0);
+	cr_assert_eq(ac_equiv_open(db, &e2, &why), 0, "%s", why.msg);
+	cr_assert_eq(ac_equiv_get(e2, AC_EQUIV_METHOD, H("T1"), u, &why), 0);
 	cr_expect_str_eq(u, H("T1"));
 	ac_equiv_close(e2);
 }

@@ -23,8 +23,8 @@
 
 #include <openssl/evp.h>
 
-#include "accel/outhash.h"
-#include "accel/util.h"
+#include "accel/recorder/outhash.h"
+#include "accel/base/util.h"
 
 static char top[64];
 static char names[64];
@@ -129,11 +129,12 @@ static void remove_tree(void)
 
 static void expect(const struct ac_outhash_opts *o, const char *want)
 {
-	char hex[AC_OUTHASH_HEX], why[AC_OUTHASH_WHY], again[AC_OUTHASH_HEX];
+	char hex[AC_OUTHASH_HEX], again[AC_OUTHASH_HEX];
+	struct ac_err why;
 	struct ac_buf lines = {0};
-	int r = ac_outhash_tree(top, o, hex, &lines, why, sizeof(why));
+	int r = ac_outhash_tree(top, o, hex, &lines, &why);
 
-	cr_assert_eq(r, 0, "%s", why);
+	cr_assert_eq(r, 0, "%s", why.msg);
 	cr_expect_str_eq(hex, want, "task %s owners %d", o->task, o->owners);
 	/* The lines are exactly the hashed text. */
 	ac_sha256_hex(lines.p, lines.len, again);
@@ -193,43 +194,47 @@ Test(outhash_tree, one_thread_same_hash)
 Test(outhash_tree, unknown_owner_is_an_error_naming_the_path)
 {
 	struct ac_outhash_opts o = {.task = "t", .owners = 1, .names_root = names};
-	char hex[AC_OUTHASH_HEX], why[AC_OUTHASH_WHY], p[512];
+	char hex[AC_OUTHASH_HEX], p[512];
+	struct ac_err why;
 
 	at("a.txt", p, sizeof(p));
 	cr_assert(chown(p, 4242, 0) == 0);
-	cr_assert_eq(ac_outhash_tree(top, &o, hex, NULL, why, sizeof(why)), -ENOENT);
-	cr_expect(strstr(why, "./a.txt") && strstr(why, "4242"), "%s", why);
+	cr_assert_eq(ac_outhash_tree(top, &o, hex, NULL, &why), -ENOENT);
+	cr_expect(strstr(why.msg, "./a.txt") && strstr(why.msg, "4242"), "%s", why.msg);
 }
 
 Test(outhash_tree, package_needs_source_date_epoch)
 {
 	struct ac_outhash_opts o = {.task = "package"};
-	char hex[AC_OUTHASH_HEX], why[AC_OUTHASH_WHY];
+	char hex[AC_OUTHASH_HEX];
+	struct ac_err why;
 
-	cr_assert_eq(ac_outhash_tree(top, &o, hex, NULL, why, sizeof(why)), -EINVAL);
-	cr_expect(strstr(why, "SOURCE_DATE_EPOCH"), "%s", why);
+	cr_assert_eq(ac_outhash_tree(top, &o, hex, NULL, &why), -EINVAL);
+	cr_expect(strstr(why.msg, "SOURCE_DATE_EPOCH"), "%s", why.msg);
 }
 
 Test(outhash, empty_tree)
 {
-	char dir[] = "/tmp/accel-outhash-empty-XXXXXX", hex[AC_OUTHASH_HEX], why[AC_OUTHASH_WHY];
+	char dir[] = "/tmp/accel-outhash-empty-XXXXXX", hex[AC_OUTHASH_HEX];
+	struct ac_err why;
 	struct ac_outhash_opts o = {.task = "x"};
 
 	cr_assert(mkdtemp(dir));
 	cr_assert(chmod(dir, 0755) == 0);
-	cr_assert_eq(ac_outhash_tree(dir, &o, hex, NULL, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(ac_outhash_tree(dir, &o, hex, NULL, &why), 0, "%s", why.msg);
 	rmdir(dir);
 	cr_expect_str_eq(hex, "6265890ab115ff0828b07bcca5abf1200c993a20ba3af39aa3d85aa2f7112034");
 }
 
 Test(outhash, missing_dir)
 {
-	char hex[AC_OUTHASH_HEX], why[AC_OUTHASH_WHY];
+	char hex[AC_OUTHASH_HEX];
+	struct ac_err why;
 	struct ac_outhash_opts o = {0};
 
-	cr_assert_eq(ac_outhash_tree("/nonexistent/accel", &o, hex, NULL, why, sizeof(why)),
+	cr_assert_eq(ac_outhash_tree("/nonexistent/accel", &o, hex, NULL, &why),
 		     -ENOENT);
-	cr_expect(strstr(why, "/nonexistent/accel"), "%s", why);
+	cr_expect(strstr(why.msg, "/nonexistent/accel"), "%s", why.msg);
 }
 
 /* ---------------------------------------------------- line format, pure */

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "accel/canon.h"
-#include "accel/route.h"
+#include "accel/exec/canon.h"
+#include "accel/exec/route.h"
 
 Test(route, parse_binfmt_P_layout)
 {

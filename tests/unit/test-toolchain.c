@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accel/store.h"
-#include "accel/util.h"
+#include "accel/store/store.h"
+#include "accel/base/util.h"
 
 static char dir[] = "/tmp/accel-test-toolchain-XXXXXX";
 static struct ac_store store;
@@ -20,10 +20,10 @@ static struct ac_rootdb db = {.root = "/srv/armel", .pkgs = &gcc, .npkgs = 1};
 
 static void setup(void)
 {
-	char err[AC_ERR_MAX];
+	struct ac_err err = {0};
 
 	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(ac_store_open(&store, dir, err), 0, "%s", err);
+	cr_assert_eq(ac_store_open(&store, dir, &err), 0, "%s", err.msg);
 	gcc.store_version = NULL;
 }
 
@@ -68,53 +68,54 @@ Test(toolchain, compiler_packages_live_in_toolchains)
 
 Test(toolchain, missing_is_refused_with_the_command_that_builds_it)
 {
-	char err[AC_ERR_MAX] = "";
+	struct ac_err err = {0};
 
-	cr_assert_eq(ac_store_fetch(&store, &db, err), -ENOPKG);
-	cr_assert(strstr(err, "accel-build-toolchain /srv/armel"), "%s", err);
-	cr_assert(strstr(err, "gcc-12 12.2.0-14+deb12u1"), "%s", err);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), -ENOPKG);
+	cr_assert(strstr(err.msg, "accel-build-toolchain /srv/armel"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "gcc-12 12.2.0-14+deb12u1"), "%s", err.msg);
 	cr_assert_null(gcc.store_version);
 }
 
 Test(toolchain, unfinished_build_does_not_count)
 {
-	char err[AC_ERR_MAX] = "";
+	struct ac_err err = {0};
 
 	cr_assert_eq(ac_mkdir_p(store.fd, "toolchains/gcc-12_12.2.0-14+deb12u1", 0755), 0);
 	cr_assert_eq(ac_store_has_toolchain(&store, &gcc), 0);
-	cr_assert_eq(ac_store_fetch(&store, &db, err), -ENOPKG);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), -ENOPKG);
 }
 
 Test(toolchain, exact_version_is_taken)
 {
-	char err[AC_ERR_MAX] = "";
+	struct ac_err err = {0};
 
 	built("12.2.0-14+deb12u1");
 	built("12.2.0-14");
 	cr_assert_eq(ac_store_has_toolchain(&store, &gcc), 1);
-	cr_assert_eq(ac_store_fetch(&store, &db, err), 0, "%s", err);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), 0, "%s", err.msg);
 	cr_assert_null(gcc.store_version);
 }
 
 Test(toolchain, other_version_refused_by_default_named_in_the_message)
 {
-	char err[AC_ERR_MAX] = "";
+	struct ac_err err = {0};
 
 	built("12.2.0-14");
-	cr_assert_eq(ac_store_fetch(&store, &db, err), -ENOPKG);
-	cr_assert(strstr(err, "the root has 12.2.0-14+deb12u1"), "%s", err);
-	cr_assert(strstr(err, "host compiler is gcc-12 12.2.0-14,"), "%s", err);
-	cr_assert(strstr(err, "--allow-toolchain-skew"), "%s", err);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), -ENOPKG);
+	cr_assert(strstr(err.msg, "the root has 12.2.0-14+deb12u1"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "host compiler is gcc-12 12.2.0-14,"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "--allow-toolchain-skew"), "%s", err.msg);
 	cr_assert_null(gcc.store_version);
 }
 
 Test(toolchain, other_version_taken_with_explicit_opt_in)
 {
-	char err[AC_ERR_MAX] = "", out[256];
+	struct ac_err err = {0};
+	char out[256];
 
 	built("12.2.0-14");
 	store.allow_toolchain_skew = 1;
-	cr_assert_eq(ac_store_fetch(&store, &db, err), 0, "%s", err);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(gcc.store_version, "12.2.0-14");
 	cr_assert_eq(ac_store_pkgdir(&gcc, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "toolchains/gcc-12_12.2.0-14");
@@ -122,21 +123,21 @@ Test(toolchain, other_version_taken_with_explicit_opt_in)
 
 Test(toolchain, opt_in_takes_the_highest_other_version)
 {
-	char err[AC_ERR_MAX] = "";
+	struct ac_err err = {0};
 
 	built("12.2.0-9");
 	built("12.2.0-14");
 	built("12.2.0-11");
 	store.allow_toolchain_skew = 1;
-	cr_assert_eq(ac_store_fetch(&store, &db, err), 0, "%s", err);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(gcc.store_version, "12.2.0-14");
 }
 
 Test(toolchain, package_skew_does_not_allow_toolchain_skew)
 {
-	char err[AC_ERR_MAX] = "";
+	struct ac_err err = {0};
 
 	built("12.2.0-14");
 	store.allow_skew = 1;
-	cr_assert_eq(ac_store_fetch(&store, &db, err), -ENOPKG, "%s", err);
+	cr_assert_eq(ac_store_fetch(&store, &db, &err), -ENOPKG, "%s", err.msg);
 }

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * accelctl/account.c: `accelctl account -- COMMAND...`: run a command (a build) and
+ * report which programs of its process tree ran emulated and which natively,
+ * how many times, and how much CPU time they took.
+ *
+ * The kernel's taskstats interface (generic netlink family TASKSTATS) sends
+ * one record per exiting task to listeners registered for a CPU mask: the
+ * task's comm (for an exec through binfmt_misc, the armel program's name,
+ * not qemu's), its parent, user and system CPU in microseconds, and since
+ * version 13 the device and inode of the file it was executing. That last
+ * field says where a process ran: the root's view (native), a qemu-arm
+ * (emulated) or anything else. BSD process accounting was the other choice:
+ * it has no executable identity and rounds CPU time to 10 ms, which is most
+ * of a short sed. See kbuild-notes/taskstats.md.
+ *
+ * The command runs as a child with accelctl as its subreaper, so daemons it
+ * leaves (fakeroot's faked) are still counted as its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "accel/account/account.h"
+#include "accel/account/taskstats.h"
+#include "accel/base/spawn.h"
+#include "accel/base/util.h"
+#include "accel/exec/layout.h"
+#include "accel/root/binfmt.h"
+#include "accel/state/rootstate.h"
+#include "commands.h"
+
+#define FUSE_MAGIC 0x65735546
+
+/* ------------------------------------------------------ classification */
+
+static void rule_file(struct ac_account *a, const char *path, int kind)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		ac_account_rule(a, st.st_dev, st.st_ino, kind);
+}
+
+/* The qemu of Debian's binfmt entry, if registered. */
+static void rule_binfmt_qemu(struct ac_account *a)
+{
+	struct ac_binfmt_entry e;
+
+	if (!ac_binfmt_read(AC_BINFMT_DIR, AC_DEBIAN_BINFMT_NAME, &e))
+		rule_file(a, e.interpreter, AC_RUN_EMULATED);
+}
+
+struct root_rules {
+	struct ac_account *a;
+	int nviews;
+};
+
+/* A set-up root: its view is native, its qemu emulated. */
+static int rule_root(void *ctx, const char *root, const char *dir)
+{
+	struct root_rules *rr = ctx;
+	char path[PATH_MAX + 64];
+	struct statfs sf;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/" AC_STATE_QEMU, dir);
+	rule_file(rr->a, path, AC_RUN_EMULATED);
+	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_DIR);
+	if (statfs(path, &sf) || sf.f_type != FUSE_MAGIC || stat(path, &st))
+		return 0;
+	/* the view's qemu (also its .accel/as/NAME: the same inode) */
+	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_QEMU);
+	rule_file(rr->a, path, AC_RUN_EMULATED);
+	ac_account_rule(rr->a, st.st_dev, 0, AC_RUN_NATIVE);
+	rr->nviews++;
+	return 0;
+}
+
+/* How each executable counts; returns how many views were found. */
+static int rules(struct ac_account *a, const char *state_dir)
+{
+	struct root_rules rr = {.a = a};
+	struct stat st;
+	int fd;
+
+	rule_file(a, AC_DEBIAN_QEMU, AC_RUN_EMULATED);
+	rule_binfmt_qemu(a);
+	ac_roots_each(state_dir, rule_root, &rr);
+	/* The dispatcher's carried qemu runs from a memfd: every memfd lives
+	 * on the kernel's one internal shmem mount. */
+	fd = memfd_create("accel-account", MFD_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		ac_account_rule(a, st.st_dev, 0, AC_RUN_EMULATED);
+	if (fd >= 0)
+		close(fd);
+	return rr.nviews;
+}
+
+/* --------------------------------------------------------------- report */
+
+static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t lost,
+		   int nviews)
+{
+	uint64_t all = 0, runs = 0;
+
+	for (int k = 0; k < AC_RUN_KINDS; k++) {
+		all += a->cpu_us[k];
+		runs += a->runs[k];
+	}
+	fprintf(out, "accelctl account: %llu processes, %.1f s CPU:",
+		(unsigned long long)runs, (double)all / 1e6);
+	static const int order[] = {AC_RUN_EMULATED, AC_RUN_NATIVE, AC_RUN_OTHER};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		int kind = order[i];
+
+		fprintf(out, " %s %.1f s (%.1f%%, %llu runs)%s", ac_run_kind_name[kind],
+			(double)a->cpu_us[kind] / 1e6,
+			all ? 100.0 * (double)a->cpu_us[kind] / (double)all : 0.0,
+			(unsigned long long)a->runs[kind], i + 1 < sizeof(order) / sizeof(order[0]) ? "," : "\n");
+	}
+	if (!nviews)
+		fprintf(out, "accelctl account: no set-up root's view is mounted; nothing can "
+			     "count as native\n");
+	if (lost)
+		fprintf(out, "accelctl account: the kernel dropped %llu batches of records; "
+			     "totals are low\n",
+			(unsigned long long)lost);
+	for (int k = AC_RUN_EMULATED; k <= AC_RUN_NATIVE; k++) {
+		unsigned shown = 0;
+
+		fprintf(out, "top %s:%s\n", ac_run_kind_name[k],
+			k == AC_RUN_EMULATED ? " (accelctl enable NAME runs NAME natively)" : "");
+		fprintf(out, "  %9s %6s %7s  %s\n", "cpu s", "share", "runs", "program");
+		for (size_t i = 0; i < a->nprog && shown < top; i++) {
+			const struct ac_prog_total *p = &a->prog[i];
+
+			if (p->kind != k)
+				continue;
+			fprintf(out, "  %9.2f %5.1f%% %7llu  %s\n", (double)p->cpu_us / 1e6,
+				all ? 100.0 * (double)p->cpu_us / (double)all : 0.0,
+				(unsigned long long)p->runs, p->comm);
+			shown++;
+		}
+	}
+}
+
+static void write_tsv(FILE *f, const struct ac_account *a)
+{
+	fprintf(f, "pid\ttgid\tppid\tkind\tutime_us\tstime_us\texe_dev\texe_ino\tcomm\n");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ac_task *t = &a->t[i];
+
+		if (t->member <= 0)
+			continue;
+		fprintf(f, "%u\t%u\t%u\t%s\t%llu\t%llu\t%u:%u\t%llu\t%s\n", t->pid, t->tgid,
+			t->ppid, ac_run_kind_name[t->kind], (unsigned long long)t->utime,
+			(unsigned long long)t->stime, major(t->exe_dev), minor(t->exe_dev),
+			(unsigned long long)t->exe_ino, t->comm);
+	}
+}
+
+static void usage_account(FILE *out)
+{
+	fprintf(out,
+		"Usage: accelctl account [-n N] [-o FILE] [--tsv FILE] -- COMMAND [ARG]...\n"
+		"Run COMMAND and report, for its whole process tree, which programs ran\n"
+		"emulated (qemu-arm) and which natively (a root's view), how many times, and\n"
+		"their CPU time, largest first (kernel taskstats).\n"
+		"  -n, --top N       programs shown per kind (default 15)\n"
+		"  -o, --output FILE the report goes to FILE (default: standard error)\n"
+		"      --tsv FILE    also write one line per task to FILE\n"
+		"Exit status: COMMAND's (128+N if a signal N ended it); 1 if accounting could\n"
+		"not start; 2 usage.\n");
+}
+
+int cmd_account(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"top", required_argument, NULL, 'n'},
+		{"output", required_argument, NULL, 'o'},
+		{"tsv", required_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ac_taskstats c = {.fd = -1};
+	const char *output = NULL, *tsv = NULL;
+	unsigned top = 15;
+	FILE *out = stderr;
+	pid_t child;
+	int ch, status = 0, nviews = 0, r;
+	char *end;
+
+	optind = 0; /* a new argv: glibc's getopt starts over */
+	while ((ch = getopt_long(argc, argv, "+n:o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			errno = 0;
+			top = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || top > 100000)
+				ac_die(AC_EXIT_USAGE, "--top %s: give a number of programs", optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'T':
+			tsv = optarg;
+			break;
+		case 'h':
+			usage_account(stdout);
+			return AC_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'accelctl account --help'.\n");
+			return AC_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		ac_die(AC_EXIT_USAGE, "account: give a command to run after --");
+	ctl_ready(ctl);
+	if (output && !(out = fopen(output, "we")))
+		ac_die_errno(AC_EXIT_USAGE, errno, "--output %s", output);
+
+	nviews = rules(&c.acct, ctl->state_dir);
+	if ((r = ac_taskstats_start(&c)) < 0)
+		ac_die_errno(AC_EXIT_FAILURE, -r,
+			     "cannot listen to the kernel's taskstats (CONFIG_TASKSTATS, root)");
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Started after the listener: the command's own exec is counted. */
+	r = ac_spawn_start(&(struct ac_spawn){.argv = argv + optind}, &child);
+	if (r < 0) {
+		ac_taskstats_stop(&c);
+		fprintf(stderr, "accelctl account: %s: %s\n", argv[optind], strerror(-r));
+		return r == -ENOENT ? 127 : 126;
+	}
+	/* Signals of the terminal go to the command; accelctl reports. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	status = ac_spawn_wait(child);
+	/* Orphans reparented to us and already gone: reap them. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	ac_taskstats_stop(&c);
+	if (c.oom || ac_account_finish(&c.acct, (uint32_t)getpid()))
+		ac_die(AC_EXIT_FAILURE, "out of memory while accounting");
+	report(out, &c.acct, top, c.lost, nviews);
+	if (out != stderr)
+		fclose(out);
+	if (tsv) {
+		FILE *f = fopen(tsv, "we");
+
+		if (!f)
+			ac_die_errno(AC_EXIT_FAILURE, errno, "--tsv %s", tsv);
+		write_tsv(f, &c.acct);
+		fclose(f);
+	}
+	ac_account_free(&c.acct);
+	return status < 0 ? AC_EXIT_FAILURE : status;
+}

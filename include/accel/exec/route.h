@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * accel/exec/route.h - what the dispatcher does with one exec.
+ *
+ * Owns: reading the argument vector binfmt_misc builds for an entry with the
+ * P flag, the paths of the view and of the qemu fallbacks, and the decision
+ * "host equivalent or qemu". Pure functions over strings: the syscalls that
+ * carry a decision out live in dispatcher/main.c.
+ */
+#ifndef ACCEL_EXEC_ROUTE_H
+#define ACCEL_EXEC_ROUTE_H
+
+#include <stddef.h>
+
+#include "accel/exec/layout.h"
+
+/*
+ * argv[0] given to qemu. Debian's qemu recognises the "-binfmt-P" suffix and
+ * then reads argv as binfmt_misc's P flag lays it out: [qemu, file, argv0,
+ * args...], without option parsing. This is the string Debian's own
+ * registration passes, so qemu runs exactly as under that registration.
+ */
+#define AC_QEMU_ARGV0 "/usr/libexec/qemu-binfmt/arm-binfmt-P"
+
+/* argv of a binfmt_misc interpreter registered with flag P. */
+struct ac_binfmt_call {
+	char *filename;       /* argv[1]: the path given to execve, maybe relative */
+	char *argv0;          /* argv[2]: the caller's argv[0] ("" if none) */
+	char **args;          /* argv + 2: argv0 and the caller's arguments */
+	int nargs;            /* entries in args, without the final NULL */
+};
+
+enum ac_parse {
+	AC_PARSE_OK = 0,
+	AC_PARSE_NO_FILENAME, /* argc < 2: not started by binfmt_misc */
+	AC_PARSE_NO_ARGV0,    /* argc == 2: the caller passed an empty argv */
+};
+
+enum ac_parse ac_binfmt_parse(int argc, char **argv, struct ac_binfmt_call *call);
+
+enum ac_route {
+	AC_ROUTE_HOST = 0,       /* exec the host equivalent in hostpath */
+	AC_ROUTE_QEMU_NO_CANON,  /* no canonical path (error from ac_canon) */
+	AC_ROUTE_QEMU_IN_VIEW,   /* the binary lives in the view itself: never loop */
+	AC_ROUTE_QEMU_TOO_LONG,  /* the view path would exceed AC_PATH_MAX */
+	AC_ROUTE_QEMU_RESERVED,  /* /.accel/...: the view keeps its own files there */
+};
+
+/*
+ * Decide from the result of ac_canon() (canon_len: its return value). On
+ * AC_ROUTE_HOST, hostpath (size hsize) holds AC_VIEW_DIR + canon; whether that
+ * file exists is left to execve, which answers it in the same syscall.
+ */
+enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath, size_t hsize);
+
+/* Is path inside AC_VIEW_DIR (component-wise: "/lib-x86x" is not)? */
+int ac_in_view(const char *path);
+
+const char *ac_route_name(enum ac_route route);
+
+#endif /* ACCEL_EXEC_ROUTE_H */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * accel/state/defaults.h - the default set: what a root runs natively after
+ * its first set-up, before anybody ran accelctl.
+ *
+ * The policy: the tools that dominate build time, as packages whose armel
+ * programs are all enabled (bash, dash, make, m4, perl-base, the
+ * compressors, tar, sed, grep, awk, coreutils, diffutils, findutils, patch,
+ * file) and dpkg-deb, if the root has them; never uname or arch (a host one
+ * would say x86_64 where the emulated one says arm); and the compiler once
+ * it is faithful: when the store holds the host build of the exact GCC
+ * behind the root's /usr/bin/gcc (accel-build-toolchain).
+ */
+#ifndef ACCEL_STATE_DEFAULTS_H
+#define ACCEL_STATE_DEFAULTS_H
+
+#include <stddef.h>
+
+#include "accel/root/rootdb.h"
+#include "accel/store/store.h"
+
+/* Append the default set of db's root to *set (count *n, sorted, unique).
+ * Returns 0 or -errno. */
+int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n);
+
+#endif /* ACCEL_STATE_DEFAULTS_H */

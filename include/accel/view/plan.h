@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * accel/view/plan.h - what the view serves for a set of enabled programs.
+ *
+ * Owns the closure rule: for armel programs (canonical paths inside the
+ * root), their host equivalents at the same paths, the host loader, the
+ * transitive DT_NEEDED closure of host libraries, the host multiarch files
+ * of every package involved (gconv, perl modules), and companions (host
+ * libraries loaded without DT_NEEDED: perl XS modules, fakeroot's preload
+ * library), as (view path, store path) pairs.
+ *
+ * Planning is two steps, so that nothing is fetched while planning:
+ *   1. ac_plan_want() marks in the root database every package the plan
+ *      will need, read from the root's own armel files (a program's host
+ *      build is the same source and version, so it needs the same
+ *      libraries); the caller fetches those (accel/store/store.h);
+ *   2. ac_plan_build() plans from what the store holds, reading only the
+ *      store. Should a host build need a library its armel build does not,
+ *      it marks that package and returns -EAGAIN: fetch and build again.
+ * ac_plan_make() does both (fetch, build, at most AC_PLAN_ROUNDS times).
+ *
+ * Functions return 0 or -errno and name in err the program or library
+ * that has no host equivalent (-ENOPKG).
+ */
+#ifndef ACCEL_VIEW_PLAN_H
+#define ACCEL_VIEW_PLAN_H
+
+#include <stddef.h>
+
+#include "accel/base/err.h"
+#include "accel/root/rootdb.h"
+#include "accel/store/store.h"
+
+/* Fetch rounds of ac_plan_make: the root's closure is the first guess, and
+ * each further round adds what a host build needs beyond it. */
+#define AC_PLAN_ROUNDS 8
+
+struct ac_plan_entry {
+	char *view;    /* relative to the view's root */
+	char *source;  /* relative to the store */
+};
+
+struct ac_plan {
+	struct ac_plan_entry *e;
+	size_t n, cap;
+	char **programs;        /* enabled programs, canonical root paths */
+	size_t nprograms;
+};
+
+/* Step 1: check every program (ac_program_check) and set wanted on the
+ * packages the plan needs (and clear it on all others). */
+int ac_plan_want(struct ac_rootdb *db, char *const *programs, size_t n, struct ac_err *err);
+/* Step 2: the plan, from the store only. -EAGAIN: a package it needs is not
+ * in the store (its wanted is set now). */
+int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *programs,
+		  size_t n, struct ac_plan *plan, struct ac_err *err);
+/* Both, fetching between them. */
+int ac_plan_make(struct ac_rootdb *db, struct ac_store *s, char *const *programs, size_t n,
+		 struct ac_plan *plan, struct ac_err *err);
+void ac_plan_free(struct ac_plan *plan);
+
+#endif /* ACCEL_VIEW_PLAN_H */

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The default set of a root; see accel/state/defaults.h. */
+#include "config.h"
+
+#include "accel/state/defaults.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel/base/util.h"
+#include "accel/exec/canon.h"
+
+static const char *const default_packages[] = {
+	"bash", "dash", "make", "m4", "perl-base", "gzip", "bzip2", "xz-utils", "tar", "sed",
+	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch", "file",
+};
+static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
+static const char *const default_never[] = {"uname", "arch"}; /* in any bin directory */
+
+/* Leave out of set (count *n) what default_never names. */
+static void drop_never(char **set, size_t *n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		const char *base = strrchr(set[i], '/') + 1;
+		int never = 0;
+
+		for (size_t k = 0; k < sizeof(default_never) / sizeof(default_never[0]); k++)
+			never |= !strcmp(base, default_never[k]);
+		if (never)
+			free(set[i]);
+		else
+			set[w++] = set[i];
+	}
+	*n = w;
+}
+
+int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n)
+{
+	struct ac_pkg *gcc;
+	char **cc = NULL;
+	size_t ncc = 0;
+	int r;
+
+	for (size_t i = 0; i < sizeof(default_packages) / sizeof(default_packages[0]); i++) {
+		struct ac_pkg *p = ac_rootdb_pkg(db, default_packages[i]);
+
+		if (p && (r = ac_rootdb_programs(db, p, set, n)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < sizeof(default_extra) / sizeof(default_extra[0]); i++) {
+		char canon[AC_PATH_MAX];
+		struct ac_pkg *owner;
+
+		if (ac_canon(db->rootfd, "/", default_extra[i], canon, sizeof(canon)) > 0 &&
+		    !ac_program_check(db, canon, &owner, NULL) && (r = ac_strv_add(set, n, canon)) < 0)
+			return r;
+	}
+	drop_never(*set, n);
+	/* The compiler, once it is faithful. */
+	if ((r = ac_rootdb_compiler(db, &cc, &ncc, &gcc)) < 0)
+		return r;
+	for (size_t i = 0; gcc && ac_store_has_toolchain(s, gcc) && i < ncc; i++)
+		if ((r = ac_strv_add(set, n, cc[i])) < 0)
+			break;
+	ac_strv_free(cc, ncc);
+	if (r < 0)
+		return r;
+	if (*n)
+		qsort(*set, *n, sizeof(**set), ac_cmp_strp);
+	return 0;
+}

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What the view serves for a set of programs; see accel/view/plan.h. */
+#include "config.h"
+
+#include "accel/view/plan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "accel/base/util.h"
+#include "accel/exec/canon.h"
+#include "accel/exec/layout.h"
+#include "accel/view/elfview.h"
+
+/* A growable list of strings in which order matters (queues). */
+struct strq {
+	char **v;
+	size_t n, cap;
+};
+
+static int push(struct strq *q, const char *s)
+{
+	if (q->n == q->cap) {
+		size_t c = q->cap ? q->cap * 2 : 64;
+		char **nv = realloc(q->v, c * sizeof(char *));
+
+		if (!nv)
+			return -ENOMEM;
+		q->v = nv;
+		q->cap = c;
+	}
+	if (!(q->v[q->n] = strdup(s)))
+		return -ENOMEM;
+	q->n++;
+	return 0;
+}
+
+static int has(const struct strq *q, const char *s)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->v[i], s))
+			return 1;
+	return 0;
+}
+
+static void strq_free(struct strq *q)
+{
+	ac_strv_free(q->v, q->n);
+	memset(q, 0, sizeof(*q));
+}
+
+/* A whole file, mapped privately (libelf may touch its image). */
+struct mapped {
+	void *p;
+	size_t len;
+};
+
+static int map_at(int dirfd, const char *path, int in_root, struct mapped *m)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	struct stat st;
+	int fd, r = 0;
+
+	m->p = NULL;
+	m->len = 0;
+	fd = in_root ? (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how))
+		     : openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size <= 0)
+		r = -ENOEXEC;
+	if (!r) {
+		m->p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		if (m->p == MAP_FAILED) {
+			r = -errno;
+			m->p = NULL;
+		} else {
+			m->len = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+static void unmap(struct mapped *m)
+{
+	if (m->p)
+		munmap(m->p, m->len);
+	m->p = NULL;
+}
+
+/* The armel package of the root that provides library soname; its path in
+ * the root (canonical) goes to path when not NULL. */
+static struct ac_pkg *soname_owner(const struct ac_rootdb *db, const char *soname, char *path,
+				   size_t size)
+{
+	static const char *const dirs[] = {"/lib/arm-linux-gnueabi", "/usr/lib/arm-linux-gnueabi",
+					   "/lib", "/usr/lib"};
+	char try[AC_PATH_MAX], canon[AC_PATH_MAX], listed[AC_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		struct ac_pkg *p;
+		long cl;
+
+		snprintf(try, sizeof(try), "%s/%s", dirs[i], soname);
+		cl = ac_canon(db->rootfd, "/", try, canon, sizeof(canon));
+		if (!(p = ac_rootdb_owner(db, try, listed, sizeof(listed))) && cl > 0)
+			p = ac_rootdb_owner(db, canon, listed, sizeof(listed));
+		if (p) {
+			if (path)
+				snprintf(path, size, "%s", cl > 0 ? canon : try);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static int perl_enabled(struct ac_pkg *const *owners, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(owners[i]->name, "perl-base") || !strcmp(owners[i]->name, "perl"))
+			return 1;
+	return 0;
+}
+
+/* Which companion kinds package p brings with this set (see plan_build). */
+static unsigned companions_of(const struct ac_pkg *p, int perl)
+{
+	if (strcmp(p->arch, "armel"))
+		return 0;
+	return p->companions & (perl ? ~0u : ~(unsigned)AC_COMPANION_PERL);
+}
+
+/* ----------------------------------------------------------- step 1: want */
+
+struct wanter {
+	struct ac_rootdb *db;
+	struct strq queue;   /* armel ELF files of the root still to read */
+	struct strq seen;    /* sonames met */
+};
+
+/* The root's own ELF files of a companion package (its XS modules). */
+static int queue_elf(void *ctx, const char *path)
+{
+	struct wanter *w = ctx;
+	const char *base = strrchr(path, '/');
+
+	if (!base || (!strstr(base, ".so") || has(&w->queue, path)))
+		return 0;
+	return push(&w->queue, path);
+}
+
+int ac_plan_want(struct ac_rootdb *db, char *const *programs, size_t n, struct ac_err *err)
+{
+	struct wanter w = {.db = db};
+	struct ac_pkg **owners = calloc(n + 1, sizeof(*owners));
+	struct ac_pkg *libc = ac_rootdb_pkg(db, "libc6");
+	int r = 0, perl;
+
+	if (!owners)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->npkgs; i++)
+		db->pkgs[i].wanted = 0;
+	if (!n)
+		goto out;
+	if (!libc) {
+		r = ac_fail(err, -ENOPKG, "%s has no libc6 installed: there is no host loader to serve",
+			    db->root);
+		goto out;
+	}
+	libc->wanted = 1;
+	for (size_t i = 0; i < n && !r; i++) {
+		if ((r = ac_program_check(db, programs[i], &owners[i], err)))
+			goto out;
+		owners[i]->wanted = 1;
+		r = push(&w.queue, programs[i]);
+	}
+	perl = perl_enabled(owners, n);
+	for (size_t i = 0; i < db->npkgs && !r; i++) {
+		if (!companions_of(&db->pkgs[i], perl))
+			continue;
+		db->pkgs[i].wanted = 1;
+		r = ac_rootdb_files(db, &db->pkgs[i], queue_elf, &w);
+	}
+	/* The closure of the root's own files: what the host builds of the
+	 * same versions will need, in all but rare cases (plan_build finds
+	 * those). Files that are not ELF, or unreadable, add nothing. */
+	for (size_t k = 0; k < w.queue.n && !r; k++) {
+		struct ac_elf_info info;
+		struct mapped m;
+
+		if (map_at(db->rootfd, w.queue.v[k], 1, &m))
+			continue;
+		r = ac_elf_needed(m.p, m.len, &info, NULL);
+		unmap(&m);
+		if (r) {
+			r = 0;
+			continue;
+		}
+		for (size_t i = 0; i < info.nneeded && !r; i++) {
+			char path[AC_PATH_MAX];
+			struct ac_pkg *p;
+
+			if (has(&w.seen, info.needed[i]))
+				continue;
+			if ((r = push(&w.seen, info.needed[i])))
+				break;
+			if ((p = soname_owner(db, info.needed[i], path, sizeof(path)))) {
+				p->wanted = 1;
+				r = push(&w.queue, path);
+			}
+		}
+		ac_elf_info_free(&info);
+	}
+out:
+	strq_free(&w.queue);
+	strq_free(&w.seen);
+	free(owners);
+	return r;
+}
+
+/* ---------------------------------------------------------- step 2: build */
+
+struct planner {
+	struct ac_rootdb *db;
+	const struct ac_store *s;
+	struct ac_plan *plan;
+	struct ac_err *err;
+	struct strq queue;   /* ELF files whose DT_NEEDED are still to be read (store paths) */
+	struct strq sonames; /* sonames already resolved or under way */
+	/* packages whose multiarch trees are in the plan */
+	struct ac_pkg **trees;
+	size_t ntrees, tcap;
+	int missing;         /* packages the store lacks (wanted set): -EAGAIN */
+};
+
+static int plan_add(struct ac_plan *plan, const char *view, const char *source)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (!strcmp(plan->e[i].view, view))
+			return 0; /* first wins (the same store file in practice) */
+	if (plan->n == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 256;
+		struct ac_plan_entry *e = realloc(plan->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		plan->e = e;
+		plan->cap = cap;
+	}
+	plan->e[plan->n].view = strdup(view);
+	plan->e[plan->n].source = strdup(source);
+	if (!plan->e[plan->n].view || !plan->e[plan->n].source) {
+		free(plan->e[plan->n].view);
+		free(plan->e[plan->n].source);
+		return -ENOMEM;
+	}
+	plan->n++;
+	return 1;
+}
+
+static int is_elf_file(const struct ac_store *s, const char *source)
+{
+	unsigned char m[4];
+	int fd = openat(s->fd, source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int r;
+
+	if (fd < 0)
+		return 0;
+	r = pread(fd, m, 4, 0) == 4 && !memcmp(m, "\177ELF", 4);
+	close(fd);
+	return r;
+}
+
+/* Serve a file of a package at view path; ELF files join the queue. */
+static int serve(struct planner *pl, const char *view, const char *source)
+{
+	int r = plan_add(pl->plan, view, source);
+
+	if (r <= 0)
+		return r;
+	if (is_elf_file(pl->s, source))
+		return push(&pl->queue, source);
+	return 0;
+}
+
+/* A package the plan needs: 1 if the store has it, else 0 (and it is
+ * wanted now: the caller fetches and plans again). */
+static int in_store(struct planner *pl, struct ac_pkg *p)
+{
+	if (ac_store_has(pl->s, p))
+		return 1;
+	if (!pl->missing)
+		ac_fail(pl->err, -EAGAIN, "%s %s (amd64) is needed but not in the store %s",
+			p->name, ac_store_version(p), pl->s->dir);
+	p->wanted = 1;
+	pl->missing++;
+	return 0;
+}
+
+/* Every file of a package under the host multiarch directories, links
+ * resolved in the package (a linked directory is served as a copy of its
+ * tree, as perl's 5.36 -> 5.36.0). */
+static int walk_tree(struct planner *pl, const char *pkgdir, const char *rel, int depth)
+{
+	char path[AC_PATH_MAX], view[AC_PATH_MAX], source[AC_PATH_MAX];
+	int dfd, r = 0, isdir = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (depth > 16)
+		return 0;
+	if (ac_store_resolve(pl->s, pkgdir, rel, source, sizeof(source), &isdir) < 0 || !isdir)
+		return 0;
+	dfd = openat(pl->s->fd, source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while (!r && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, de->d_name) >= sizeof(path))
+			continue;
+		if (ac_store_resolve(pl->s, pkgdir, path, source, sizeof(source), &isdir) < 0)
+			continue; /* dangling, or a link out of the package */
+		if (isdir) {
+			r = walk_tree(pl, pkgdir, path, depth + 1);
+			continue;
+		}
+		if (ac_view_alias(path, view, sizeof(view)) == 1)
+			r = serve(pl, view, source);
+	}
+	closedir(d);
+	return r;
+}
+
+static int add_tree(struct planner *pl, struct ac_pkg *p)
+{
+	char pkgdir[1024];
+	int r;
+
+	for (size_t i = 0; i < pl->ntrees; i++)
+		if (pl->trees[i] == p)
+			return 0;
+	if (!in_store(pl, p))
+		return 0;
+	if (pl->ntrees == pl->tcap) {
+		size_t c = pl->tcap ? pl->tcap * 2 : 32;
+		struct ac_pkg **t = realloc(pl->trees, c * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		pl->trees = t;
+		pl->tcap = c;
+	}
+	pl->trees[pl->ntrees++] = p;
+	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
+	if ((r = walk_tree(pl, pkgdir, AC_HOST_LIB + 1, 0)))
+		return r;
+	return walk_tree(pl, pkgdir, AC_HOST_USRLIB + 1, 0);
+}
+
+/* Is a file named soname served already? A package's private libraries
+ * (gconv's libJIS.so, found through DT_RUNPATH $ORIGIN) come with its tree. */
+static int in_plan(const struct ac_plan *plan, const char *soname)
+{
+	size_t sl = strlen(soname);
+
+	for (size_t i = 0; i < plan->n; i++) {
+		size_t vl = strlen(plan->e[i].view);
+
+		if (vl > sl && plan->e[i].view[vl - sl - 1] == '/' &&
+		    !strcmp(plan->e[i].view + vl - sl, soname))
+			return 1;
+	}
+	return 0;
+}
+
+static const char *const lib_dirs[] = {AC_HOST_LIB + 1, AC_HOST_USRLIB + 1};
+
+/* Serve library soname, which source (a store file) needs. */
+static int serve_library(struct planner *pl, const char *soname, const char *source)
+{
+	char pkgdir[1024], rel[AC_PATH_MAX], view[AC_PATH_MAX], found[AC_PATH_MAX];
+	struct ac_pkg *p = soname_owner(pl->db, soname, NULL, 0);
+	int r;
+
+	if (!p)
+		return ac_fail(pl->err, -ENOPKG,
+			       "%s needs %s, which no package of %s provides for armel; "
+			       "disable the program that needs it",
+			       source, soname, pl->db->root);
+	if (!in_store(pl, p))
+		return 0;
+	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
+	for (size_t d = 0; d < sizeof(lib_dirs) / sizeof(lib_dirs[0]); d++) {
+		snprintf(rel, sizeof(rel), "%s/%s", lib_dirs[d], soname);
+		if (ac_store_resolve(pl->s, pkgdir, rel, found, sizeof(found), NULL) < 0)
+			continue;
+		ac_view_alias(rel, view, sizeof(view));
+		if ((r = serve(pl, view, found)) < 0)
+			return r;
+		return add_tree(pl, p);
+	}
+	return ac_fail(pl->err, -ENOPKG,
+		       "%s needs %s: the root's %s provides it for armel, but %s %s (amd64) has "
+		       "no %s",
+		       source, soname, p->name, p->name, ac_store_version(p), soname);
+}
+
+/* Read the DT_NEEDED of one queued store file and serve what it needs. */
+static int read_needed(struct planner *pl, const char *source)
+{
+	struct ac_elf_info info;
+	struct ac_err why;
+	struct mapped m;
+	int r = map_at(pl->s->fd, source, 0, &m);
+
+	if (r == -ENOEXEC)
+		return ac_fail(pl->err, -ENOPKG, "%s/%s is empty", pl->s->dir, source);
+	if (r)
+		return ac_fail_errno(pl->err, r, "open %s/%s", pl->s->dir, source);
+	r = ac_elf_inspect(m.p, m.len, &info, &why);
+	unmap(&m);
+	if (r) /* a damaged host build is no host equivalent */
+		return ac_fail(pl->err, r == -ENOEXEC ? -ENOPKG : r, "%s/%s is refused: %s",
+			       pl->s->dir, source, r == -ENOEXEC ? why.msg : strerror(-r));
+	for (size_t i = 0; i < info.nneeded && !r; i++) {
+		const char *so = info.needed[i];
+
+		if (!strcmp(so, AC_HOST_LOADER_SONAME) || has(&pl->sonames, so) ||
+		    in_plan(pl->plan, so))
+			continue;
+		if (!(r = push(&pl->sonames, so)))
+			r = serve_library(pl, so, source);
+	}
+	ac_elf_info_free(&info);
+	return r;
+}
+
+/*
+ * Companions: host libraries that a host process loads without naming them
+ * in DT_NEEDED, so the closure never meets them (the root database marks
+ * the packages, enum ac_companion).
+ *   - perl's XS modules (dlopen'ed through @INC): when a perl is enabled,
+ *     every installed armel package with files under
+ *     /usr/lib/arm-linux-gnueabi/perl* brings its amd64 build's tree.
+ *   - LD_PRELOAD libraries named bare and found through LD_LIBRARY_PATH, as
+ *     fakeroot does (LD_LIBRARY_PATH=/usr/lib/arm-linux-gnueabi/libfakeroot,
+ *     LD_PRELOAD=libfakeroot-sysv.so): the host loader skips the armel file
+ *     (wrong ELF class) and goes on to its default directories, where the
+ *     view serves the host build of the same package under the same name.
+ *     A host process under fakeroot then talks to the same faked daemon (the
+ *     SysV message layout is packed and identical on armel and amd64).
+ */
+static int serve_preloads(struct planner *pl, struct ac_pkg *p)
+{
+	static const char *const names[] = {"libfakeroot-sysv.so", "libfakeroot-tcp.so",
+					    "libfakeroot-0.so"};
+	char pkgdir[1024], rel[AC_PATH_MAX], source[AC_PATH_MAX], view[AC_PATH_MAX];
+	int r;
+
+	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/libfakeroot/%s", AC_HOST_USRLIB + 1, names[i]);
+		if (ac_store_resolve(pl->s, pkgdir, rel, source, sizeof(source), NULL) < 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", AC_HOST_USRLIB + 1, names[i]);
+		ac_view_alias(rel, view, sizeof(view));
+		if ((r = serve(pl, view, source)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size_t n)
+{
+	struct ac_rootdb *db = pl->db;
+	int perl = perl_enabled(owners, n), r = 0;
+
+	for (size_t i = 0; !r && i < db->npkgs; i++) {
+		unsigned kinds = companions_of(&db->pkgs[i], perl);
+
+		if (!kinds || !in_store(pl, &db->pkgs[i]))
+			continue;
+		if (!(r = add_tree(pl, &db->pkgs[i])) && (kinds & AC_COMPANION_PRELOAD))
+			r = serve_preloads(pl, &db->pkgs[i]);
+	}
+	return r;
+}
+
+/* The loader, and each program at its canonical path. */
+static int serve_programs(struct planner *pl, char *const *programs, size_t n,
+			  struct ac_pkg **owners)
+{
+	struct ac_pkg *libc = ac_rootdb_pkg(pl->db, "libc6");
+	char listed[AC_PATH_MAX], pkgdir[1024], source[AC_PATH_MAX];
+	size_t progcap = 0;
+	int r;
+
+	if (!libc)
+		return ac_fail(pl->err, -ENOPKG,
+			       "%s has no libc6 installed: there is no host loader to serve",
+			       pl->db->root);
+	if (in_store(pl, libc)) {
+		ac_store_pkgdir(libc, pkgdir, sizeof(pkgdir));
+		r = ac_store_resolve(pl->s, pkgdir, "lib/x86_64-linux-gnu/" AC_HOST_LOADER_SONAME,
+				     source, sizeof(source), NULL);
+		if (r < 0)
+			r = ac_store_resolve(pl->s, pkgdir, "lib64/" AC_HOST_LOADER_SONAME, source,
+					     sizeof(source), NULL);
+		if (r < 0)
+			return ac_fail(pl->err, r, "libc6 %s (amd64) in %s has no %s",
+				       ac_store_version(libc), pl->s->dir, AC_HOST_LOADER_SONAME);
+		if ((r = serve(pl, AC_VREL_LDSO, source)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((r = ac_program_check(pl->db, programs[i], &owners[i], pl->err)))
+			return r;
+		if (!in_store(pl, owners[i]))
+			continue;
+		ac_rootdb_owner(pl->db, programs[i], listed, sizeof(listed));
+		ac_store_pkgdir(owners[i], pkgdir, sizeof(pkgdir));
+		r = ac_store_resolve(pl->s, pkgdir, listed + 1, source, sizeof(source), NULL);
+		if (r < 0 || !is_elf_file(pl->s, source))
+			return ac_fail(pl->err, -ENOPKG,
+				       "%s has no host equivalent: %s %s (amd64) does not ship %s as "
+				       "a program",
+				       programs[i], owners[i]->name, ac_store_version(owners[i]),
+				       listed);
+		if ((r = serve(pl, programs[i] + 1, source)) < 0)
+			return r;
+		if (pl->plan->nprograms == progcap) {
+			size_t c = progcap ? progcap * 2 : 64;
+			char **v = realloc(pl->plan->programs, c * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			pl->plan->programs = v;
+			progcap = c;
+		}
+		if (!(pl->plan->programs[pl->plan->nprograms] = strdup(programs[i])))
+			return -ENOMEM;
+		pl->plan->nprograms++;
+		if ((r = add_tree(pl, owners[i])))
+			return r;
+	}
+	return 0;
+}
+
+int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *programs,
+		  size_t n, struct ac_plan *plan, struct ac_err *err)
+{
+	struct planner pl = {.db = db, .s = s, .plan = plan, .err = err};
+	struct ac_pkg **owners = calloc(n + 1, sizeof(*owners));
+	int r = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	if (!owners)
+		return -ENOMEM;
+	if (n && !(r = serve_programs(&pl, programs, n, owners)))
+		r = add_companions(&pl, owners, n);
+	/* The DT_NEEDED closure: each served ELF file in turn. */
+	while (!r && pl.queue.n) {
+		char *src = pl.queue.v[--pl.queue.n];
+
+		r = read_needed(&pl, src);
+		free(src);
+	}
+	if (!r && pl.missing)
+		r = -EAGAIN; /* err names the first */
+	strq_free(&pl.queue);
+	strq_free(&pl.sonames);
+	free(pl.trees);
+	free(owners);
+	if (r)
+		ac_plan_free(plan);
+	return r < 0 ? r : 0;
+}
+
+int ac_plan_make(struct ac_rootdb *db, struct ac_store *s, char *const *programs, size_t n,
+		 struct ac_plan *plan, struct ac_err *err)
+{
+	int r = ac_plan_want(db, programs, n, err);
+
+	for (int round = 0; !r && round < AC_PLAN_ROUNDS; round++) {
+		if ((r = ac_store_fetch(s, db, err)))
+			break;
+		r = ac_plan_build(db, s, programs, n, plan, err);
+		if (r != -EAGAIN)
+			return r;
+		r = 0;
+	}
+	return r ? r : ac_fail(err, -ELOOP, "the plan still lacks packages after %d fetches",
+			       AC_PLAN_ROUNDS);
+}
+
+void ac_plan_free(struct ac_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->e[i].view);
+		free(plan->e[i].source);
+	}
+	for (size_t i = 0; i < plan->nprograms; i++)
+		free(plan->programs[i]);
+	free(plan->e);
+	free(plan->programs);
+	memset(plan, 0, sizeof(*plan));
+}
