@@ -211,13 +211,18 @@ int cmd_verify(struct ctl *c, int argc, char **argv)
 		f.root = root;
 	}
 	/* No lock: the command may run for long, while accelctl changes the set. */
-	if (ac_roots_each(c->state_dir, root_of_cwd, &f) < 0 || !f.found[0])
-		ac_die(AC_EXIT_USAGE, c->root_arg ? "%s is not set up; run accel-bootstrap ROOT first"
-						  : "the working directory %s is in no set-up root; "
-						    "pass --root ROOT",
-		       c->root_arg ? root : cwd);
-	snprintf(root, sizeof(root), "%s", f.found);
-	ac_xsnprintf(qemu, sizeof(qemu), "%s/" AC_STATE_QEMU, f.dir);
+	if ((ac_roots_each(c->state_dir, root_of_cwd, &f) < 0 || !f.found[0]) && !c->root_arg)
+		ac_die(AC_EXIT_USAGE,
+		       "the working directory %s is in no set-up root; pass --root ROOT", cwd);
+	/* The emulated run serves the root's own qemu in the hidden view; a
+	 * root that was never set up has no view to hide (the host's qemu is
+	 * named only for a view whose state is gone). */
+	if (f.found[0]) {
+		snprintf(root, sizeof(root), "%s", f.found);
+		ac_xsnprintf(qemu, sizeof(qemu), "%s/" AC_STATE_QEMU, f.dir);
+	} else {
+		ac_xsnprintf(qemu, sizeof(qemu), "%s", AC_DEBIAN_QEMU);
+	}
 	if (!accel_path_covers(root, cwd) || !strcmp(root, cwd))
 		ac_die(AC_EXIT_USAGE,
 		       "the working directory %s is not inside the root %s; cd into a directory "

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * task.c - taskhashes, the task store and its archives (accel/recorder/task.h).
+ * task.c - taskhashes, the task store and its archives (accel/task.h).
  */
 #include "config.h"
 
