@@ -38,26 +38,29 @@ trap 'rm -rf "$tmp"' EXIT
 
 # listing DEB PART (control|data) OUT: one line per member: type+mode
 # owner/group size link name, plus a sha256 per regular file; mtimes apart.
+# Returns 1 if the .deb or a file in it cannot be read (two unreadable
+# ones would list alike).
 listing() {
-	local deb=$1 part=$2 outp=$3 dir
+	local deb=$1 part=$2 outp=$3 dir rc=0
 	dir=$tmp/x.$part.$RANDOM
 	mkdir -p "$dir"
 	if [ "$part" = control ]; then
-		dpkg-deb --ctrl-tarfile "$deb" > "$dir.tar"
+		dpkg-deb --ctrl-tarfile "$deb" > "$dir.tar" || rc=1
 	else
-		dpkg-deb --fsys-tarfile "$deb" > "$dir.tar"
+		dpkg-deb --fsys-tarfile "$deb" > "$dir.tar" || rc=1
 	fi
 	# GNU tar's verbose listing: mode owner/group size date time name [-> link]
 	tar -tvf "$dir.tar" --numeric-owner --full-time |
 		awk '{ name = $6; for (i = 7; i <= NF; i++) name = name " " $i;
 		       print $1, $2, $3, name > "/dev/stdout";
-		       print name, $4 " " $5 > "'"$outp"'.mtime" }' > "$outp"
+		       print name, $4 " " $5 > "'"$outp"'.mtime" }' > "$outp" || rc=1
 	tar -xf "$dir.tar" -C "$dir" --no-same-owner 2>/dev/null
-	(cd "$dir" && find . -type f -print0 | sort -z | xargs -0r sha256sum) > "$outp.sha"
+	(cd "$dir" && find . -type f -print0 | sort -z | xargs -0r sha256sum) > "$outp.sha" || rc=1
 	chmod -R u+rwX "$dir" 2>/dev/null
 	rm -f "$dir.tar"
 	rm -rf "$outp.dir"
 	mv "$dir" "$outp.dir" # for explain()
+	return $rc
 }
 
 # The build ids of two builds' ELF files of the same path (not the debug
@@ -166,8 +169,8 @@ for n in $names; do
 	[ "$ma" = "$mb" ] || diffs+="  ar members: [$ma] vs [$mb]"$'\n'
 	content=0
 	for part in control data; do
-		listing "$a/$n" $part "$tmp/a.$n.$part"
-		listing "$b/$n" $part "$tmp/b.$n.$part"
+		listing "$a/$n" $part "$tmp/a.$n.$part" || { diffs+="  $part A: cannot be read"$'\n'; content=1; }
+		listing "$b/$n" $part "$tmp/b.$n.$part" || { diffs+="  $part B: cannot be read"$'\n'; content=1; }
 		d=$(diff "$tmp/a.$n.$part" "$tmp/b.$n.$part" | grep '^[<>]' | sed "s/^</  $part A:/; s/^>/  $part B:/")
 		[ -z "$d" ] || { diffs+="$d"$'\n'; content=1; }
 		d=$(diff "$tmp/a.$n.$part.sha" "$tmp/b.$n.$part.sha" | grep '^[<>]' |
