@@ -644,7 +644,10 @@ static int task_run(struct where *w, int argc, char **argv)
 			ac_die(equiv_exit(r), "%s", why.msg);
 		snprintf(unihash, sizeof(unihash), "%s", got[0][0] ? got[0] : taskhash);
 	}
-	if (!ac_taskstore_lookup(s, name, unihash, recorded, &why)) {
+	r = ac_taskstore_lookup(s, name, unihash, recorded, &why);
+	if (r && r != -ENOENT)
+		ac_die(AC_EXIT_FAILURE, "%s", why.msg);
+	if (!r) {
 		r = ac_taskstore_restore(s, name, unihash, output, &o, &why);
 		if (!r) {
 			ac_info("task %s: restored %s from sstate:%s:%.16s (taskhash %.16s, outhash "
@@ -682,7 +685,10 @@ static int task_run(struct where *w, int argc, char **argv)
 		if (r)
 			ac_die(equiv_exit(r), "%s", why.msg);
 	}
-	if (ac_taskstore_lookup(s, name, resolved, recorded, &why) == -ENOENT) {
+	r = ac_taskstore_lookup(s, name, resolved, recorded, &why);
+	if (r && r != -ENOENT)
+		ac_die(AC_EXIT_FAILURE, "task %s: %s", name, why.msg);
+	if (r == -ENOENT) {
 		r = ac_taskstore_archive(s, name, resolved, output, outhash, &why);
 		if (r)
 			ac_die(AC_EXIT_FAILURE, "task %s: archive: %s", name, why.msg);

@@ -292,6 +292,8 @@ static int recv_line(struct ac_equiv *e, char **line, size_t *len, struct ac_err
 {
 	char *nl;
 
+	*line = NULL;
+	*len = 0;
 	/* Drop the line handed out last time. */
 	if (e->consumed) {
 		memmove(e->rbuf, e->rbuf + e->consumed, e->rlen - e->consumed);

@@ -27,9 +27,8 @@
 
 #include <openssl/evp.h>
 
-#include "accel/recorder/outhash.h"
-
 #include "accel/base/err.h"
+#include "accel/recorder/outhash.h"
 
 /* File contents are read in pieces of this size: large enough that the
  * syscall cost vanishes, small enough for every thread's stack-free buffer. */
@@ -407,12 +406,10 @@ static int add_item(struct walk *w, int dfd, const char *name, const char *path,
 		ssize_t len = readlinkat(dfd, name, target, sizeof(target));
 
 		if (len < 0 || len > PATH_MAX) {
-			int err = len < 0 ? errno : ENAMETOOLONG;
+			int r = len < 0 ? -errno : -ENAMETOOLONG;
 
-			ac_fail(w->err, 0, "%s: cannot read the link: %s", path,
-				 strerror(err));
 			free(it->path);
-			return -err;
+			return ac_fail_errno(w->err, r, "%s: cannot read the link", path);
 		}
 		target[len] = '\0';
 		it->link = strdup(target);
@@ -473,7 +470,7 @@ static int walk_dir(struct walk *w, int dfd, const char *path, const struct stat
 		r = -errno;
 		if (fd >= 0)
 			close(fd);
-		ac_fail(w->err, 0, "%s: cannot list: %s", path, strerror(-r));
+		ac_fail_errno(w->err, r, "%s: cannot list", path);
 		return r;
 	}
 	while ((errno = 0, de = readdir(dir))) {
@@ -499,7 +496,7 @@ static int walk_dir(struct walk *w, int dfd, const char *path, const struct stat
 		n++;
 		if (fstatat(dfd, de->d_name, &d[n - 1].st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = -errno;
-			ac_fail(w->err, 0, "%s/%s: %s", path, de->d_name, strerror(-r));
+			ac_fail_errno(w->err, r, "%s/%s", path, de->d_name);
 			goto out;
 		}
 		d[n - 1].is_link = S_ISLNK(d[n - 1].st.st_mode);
@@ -509,7 +506,7 @@ static int walk_dir(struct walk *w, int dfd, const char *path, const struct stat
 	}
 	if (errno) {
 		r = -errno;
-		ac_fail(w->err, 0, "%s: cannot list: %s", path, strerror(-r));
+		ac_fail_errno(w->err, r, "%s: cannot list", path);
 		goto out;
 	}
 	if (n)
@@ -541,14 +538,14 @@ static int walk_dir(struct walk *w, int dfd, const char *path, const struct stat
 		cfd = openat(dfd, d[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cfd < 0) {
 			r = -errno;
-			ac_fail(w->err, 0, "%s: cannot open: %s", sub, strerror(-r));
+			ac_fail_errno(w->err, r, "%s: cannot open", sub);
 			break;
 		}
 		r = walk_dir(w, cfd, sub, &d[i].st);
 		close(cfd);
 	}
 	if (r == -ENAMETOOLONG && !w->err->msg[0])
-		ac_fail(w->err, 0, "%s: a path below is too long", path);
+		ac_fail(w->err, r, "%s: a path below is too long", path);
 out:
 	closedir(dir);
 	dents_free(d, n);
@@ -683,7 +680,7 @@ static int hash_contents(struct walk *w, int jobs)
 int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[AC_OUTHASH_HEX],
 		    struct ac_buf *lines, struct ac_err *err)
 {
-	struct ac_err local;
+	struct ac_err local; /* when the caller passed none: the checks below read it */
 	struct walk w = {.topfd = -1};
 	struct names users = {o->names_root, NULL, 0}, groups = {o->names_root, NULL, 0};
 	struct ac_buf head = {0};
@@ -699,15 +696,13 @@ int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[A
 	w.err = err;
 	ac_err_clear(err);
 	if (ac_outhash_task_timestamps(o->task) && !o->have_source_date_epoch) {
-		ac_fail(err, -EINVAL,
-			"task \"package\" hashes timestamps: give SOURCE_DATE_EPOCH to clamp them to");
-		return -EINVAL;
+		return ac_fail(err, -EINVAL, "task \"package\" hashes timestamps: give "
+					     "SOURCE_DATE_EPOCH to clamp them to");
 	}
 	w.include_root = !ac_outhash_task_timestamps(o->task);
 	w.topfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w.topfd < 0 || fstat(w.topfd, &st) < 0) {
-		r = -errno;
-		ac_fail(err, 0, "%s: %s", dir, strerror(-r));
+		r = ac_fail_errno(err, -errno, "%s", dir);
 		goto out;
 	}
 	r = walk_dir(&w, w.topfd, ".", &st);
@@ -715,7 +710,7 @@ int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[A
 		goto out;
 	r = hash_contents(&w, o->jobs);
 	if (r < 0) {
-		ac_fail(err, 0, "no sha256 in libcrypto");
+		ac_fail(err, r, "no sha256 in libcrypto");
 		goto out;
 	}
 	ctx = EVP_MD_CTX_new();
@@ -736,29 +731,30 @@ int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[A
 
 		if (it->err) {
 			r = it->err;
-			ac_fail(err, 0, "%s: cannot read: %s", it->path,
-				 r == -ESTALE ? "changed while hashed" : strerror(-r));
+			ac_fail(err, r, "%s: cannot read: %s", it->path,
+				r == -ESTALE ? "changed while hashed" : strerror(-r));
 			goto out;
 		}
 		if (owners) {
 			r = lookup_name(&users, 0, it->e.st.st_uid, &user);
 			if (!r)
 				r = lookup_name(&groups, 1, it->e.st.st_gid, &group);
+			if (r == -ENOMEM)
+				goto out;
 			if (r < 0) {
-				ac_fail(err, 0,
-					"%s: owned by uid %u, gid %u, which have no names in %s%s",
-					 it->path, (unsigned)it->e.st.st_uid,
-					 (unsigned)it->e.st.st_gid,
-					 o->names_root ? o->names_root : "the host's user database",
-					 o->names_root ? "/etc/passwd and /etc/group" : "");
-				r = r == -ENOMEM ? r : -ENOENT;
+				r = ac_fail(err, -ENOENT,
+					    "%s: owned by uid %u, gid %u, which have no names in %s%s",
+					    it->path, (unsigned)it->e.st.st_uid,
+					    (unsigned)it->e.st.st_gid,
+					    o->names_root ? o->names_root : "the host's user database",
+					    o->names_root ? "/etc/passwd and /etc/group" : "");
 				goto out;
 			}
 		}
 		len = ac_outhash_line(&it->e, o, user, group, line, sizeof(line));
 		if (len < 0) {
 			r = (int)len;
-			ac_fail(err, 0, "%s: line too long", it->path);
+			ac_fail(err, r, "%s: line too long", it->path);
 			goto out;
 		}
 		EVP_DigestUpdate(ctx, line, (size_t)len);
@@ -770,7 +766,7 @@ int ac_outhash_tree(const char *dir, const struct ac_outhash_opts *o, char hex[A
 	r = 0;
 out:
 	if (r == -ENOMEM && !err->msg[0])
-		ac_fail(err, 0, "out of memory");
+		ac_fail(err, r, "out of memory");
 	EVP_MD_CTX_free(ctx);
 	ac_buf_free(&head);
 	names_free(&users);
@@ -782,7 +778,5 @@ out:
 	free(w.v);
 	if (w.topfd >= 0)
 		close(w.topfd);
-	if (r)
-		err->code = r;
 	return r;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * task.c - taskhashes, the task store and its archives (accel/task.h).
+ * task.c - taskhashes, the task store and its archives
+ * (accel/recorder/task.h). Errors go to the caller's struct ac_err; the
+ * store's handle keeps none.
  */
 #include "config.h"
 
@@ -18,7 +20,8 @@
 #include <archive_entry.h>
 #include <sqlite3.h>
 
-#include "accel/base/util.h"
+#include "accel/base/err.h"
+#include "accel/base/util.h" /* ac_mkdir_p, ac_rm_rf */
 #include "accel/recorder/sqlite.h"
 #include "accel/recorder/task.h"
 
@@ -31,6 +34,19 @@ struct ac_taskstore {
 const char *ac_taskstore_db(const struct ac_taskstore *s)
 {
 	return s->db_path;
+}
+
+static int no_memory(struct ac_err *err)
+{
+	return ac_fail(err, -ENOMEM, "out of memory");
+}
+
+/* libarchive's message for a, which it may not have. */
+static const char *aerr(struct archive *a)
+{
+	const char *m = archive_error_string(a);
+
+	return m ? m : "unknown libarchive error";
 }
 
 /* ------------------------------------------------------------ taskhash */
@@ -81,23 +97,24 @@ int ac_task_input_hash(const char *path, char *out, size_t size, struct ac_err *
 	struct stat st;
 	int r;
 
-	if (stat(path, &st) < 0) {
+	if (stat(path, &st) < 0)
 		return ac_fail_errno(err, -errno, "input %s", path);
-	}
 	if (S_ISDIR(st.st_mode)) {
 		r = ac_outhash_tree(path, &o, hex, NULL, err);
 		if (r)
 			return r;
-		snprintf(out, size, "dir %s", hex);
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode)) {
+		r = snprintf(out, size, "dir %s", hex);
+	} else if (!S_ISREG(st.st_mode)) {
 		return ac_fail(err, -EINVAL, "input %s: neither a file nor a directory", path);
+	} else {
+		r = ac_sha256_file(path, hex);
+		if (r)
+			return ac_fail_errno(err, r, "input %s", path);
+		r = snprintf(out, size, "file %s %c", hex, st.st_mode & S_IXUSR ? 'x' : '-');
 	}
-	r = ac_sha256_file(path, hex);
-	if (r)
-		return ac_fail_errno(err, r, "input %s", path);
-	snprintf(out, size, "file %s %c", hex, st.st_mode & S_IXUSR ? 'x' : '-');
+	if (r < 0 || (size_t)r >= size)
+		return ac_fail(err, -ENAMETOOLONG, "input %s: its hash needs %d bytes, not %zu",
+			       path, r + 1, size);
 	return 0;
 }
 
@@ -116,7 +133,7 @@ int ac_taskstore_open(const char *dir, struct ac_taskstore **out, struct ac_err 
 	int r;
 
 	if (!s)
-		return -ENOMEM;
+		return no_memory(err);
 	if (snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir) ||
 	    snprintf(s->db_path, sizeof(s->db_path), "%s/accel.db", dir) >=
 		    (int)sizeof(s->db_path)) {
@@ -128,7 +145,8 @@ int ac_taskstore_open(const char *dir, struct ac_taskstore **out, struct ac_err 
 		free(s);
 		return ac_fail_errno(err, r, "%s: cannot create the task store", dir);
 	}
-	if ((r = ac_sqlite_open(s->db_path, store_schema, "the task store", &s->db, err))) {
+	r = ac_sqlite_open(s->db_path, store_schema, "the task store's database", &s->db, err);
+	if (r) {
 		ac_taskstore_close(s);
 		return r;
 	}
@@ -149,8 +167,12 @@ int ac_taskstore_last(struct ac_taskstore *s, const char *name, char unihash[AC_
 {
 	const char *t[] = {name};
 
-	return ac_sqlite_text(s->db, "SELECT unihash FROM accel_tasks WHERE name=?1", t, 1, unihash,
-			      AC_HASH_HEX, s->db_path, err);
+	int r = ac_sqlite_text(s->db, "SELECT unihash FROM accel_tasks WHERE name=?1", t, 1,
+			       unihash, AC_HASH_HEX, s->db_path, err);
+
+	if (r == -ENOENT)
+		ac_fail(err, r, "%s: task %s has not run", s->dir, name);
+	return r;
 }
 
 int ac_taskstore_set_last(struct ac_taskstore *s, const char *name, const char *taskhash,
@@ -170,8 +192,14 @@ int ac_taskstore_lookup(struct ac_taskstore *s, const char *name, const char *un
 {
 	const char *t[] = {unihash, name};
 
-	return ac_sqlite_text(s->db, "SELECT outhash FROM accel_archives WHERE unihash=?1 AND name=?2",
-			      t, 2, outhash, AC_HASH_HEX, s->db_path, err);
+	int r = ac_sqlite_text(s->db,
+			       "SELECT outhash FROM accel_archives WHERE unihash=?1 AND name=?2", t,
+			       2, outhash, AC_HASH_HEX, s->db_path, err);
+
+	if (r == -ENOENT)
+		ac_fail(err, r, "%s: no archive of task %s for unihash %s", s->dir, name,
+			unihash);
+	return r;
 }
 
 /* STORE/sstate/ab/cd/sstate:NAME:UNIHASH.tar.zst, relative to the store. */
@@ -213,7 +241,7 @@ static int copy_entries(struct archive *r, struct archive *w, struct ac_err *err
 			return 0;
 		}
 		if (rc < ARCHIVE_WARN) {
-			ac_fail(err, -EIO, "%s", archive_error_string(r));
+			ac_fail(err, -EIO, "%s", aerr(r));
 			archive_entry_free(ent);
 			return -EIO;
 		}
@@ -223,7 +251,7 @@ static int copy_entries(struct archive *r, struct archive *w, struct ac_err *err
 			continue;
 		}
 		if (archive_write_header(w, ent) < ARCHIVE_WARN) {
-			ac_fail(err, -EIO, "%s", archive_error_string(w));
+			ac_fail(err, -EIO, "%s", aerr(w));
 			archive_entry_free(ent);
 			return -EIO;
 		}
@@ -232,12 +260,12 @@ static int copy_entries(struct archive *r, struct archive *w, struct ac_err *err
 
 			while ((n = archive_read_data(r, buf, sizeof(buf))) > 0)
 				if (archive_write_data(w, buf, (size_t)n) != n) {
-					ac_fail(err, -EIO, "%s", archive_error_string(w));
+					ac_fail(err, -EIO, "%s", aerr(w));
 					archive_entry_free(ent);
 					return -EIO;
 				}
 			if (n < 0) {
-				ac_fail(err, -EIO, "%s", archive_error_string(r));
+				ac_fail(err, -EIO, "%s", aerr(r));
 				archive_entry_free(ent);
 				return -EIO;
 			}
@@ -255,22 +283,19 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 	int fd = -1, cwd = -1, dfd = -1, r;
 
 	r = archive_rel(name, unihash, rel, sizeof(rel));
-	if (r) {
+	if (r)
 		return ac_fail(err, r, "task name %s too long", name);
-	}
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
 	slash = strrchr(path, '/');
 	*slash = '\0';
 	r = ac_mkdir_p(AT_FDCWD, path, 0755);
 	*slash = '/';
 	if (r)
-		return ac_fail(err, r, "%s: %s", path, strerror(-r));
+		return ac_fail_errno(err, r, "%s", path);
 	snprintf(tmp, sizeof(tmp), "%.*s/.tmp-XXXXXX", (int)(slash - path), path);
 	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		return ac_fail(err, r, "%s: %s", tmp, strerror(-r));
-	}
+	if (fd < 0)
+		return ac_fail_errno(err, -errno, "%s", tmp);
 	/* Entries are named ./x relative to dir: work from inside it. */
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -290,14 +315,12 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 	if (archive_write_open_fd(wr, fd) != ARCHIVE_OK || archive_read_disk_open(rd, ".") !=
 								    ARCHIVE_OK) {
 		r = ac_fail(err, -EIO, "%s: %s", tmp,
-			archive_error_string(wr) ? archive_error_string(wr)
-						 : archive_error_string(rd));
+			    archive_error_string(wr) ? aerr(wr) : aerr(rd));
 		goto out;
 	}
 	r = copy_entries(rd, wr, err);
-	if (!r && archive_write_close(wr) != ARCHIVE_OK) {
-		r = ac_fail(err, -EIO, "%s: %s", tmp, archive_error_string(wr));
-	}
+	if (!r && archive_write_close(wr) != ARCHIVE_OK)
+		r = ac_fail(err, -EIO, "%s: %s", tmp, aerr(wr));
 	if (!r && (fsync(fd) < 0 || fstat(fd, &st) < 0)) {
 		r = -errno;
 		ac_fail_errno(err, r, "%s", tmp);
@@ -318,7 +341,7 @@ int ac_taskstore_archive(struct ac_taskstore *s, const char *name, const char *u
 	}
 out:
 	if (cwd >= 0 && fchdir(cwd) < 0 && !r)
-		r = -errno;
+		r = ac_fail_errno(err, -errno, "cannot return to the working directory");
 	if (rd)
 		archive_read_free(rd);
 	if (wr)
@@ -350,7 +373,7 @@ static int extract(const char *archive, const char *into, struct ac_err *err)
 	archive_write_disk_set_options(wr, flags);
 	archive_write_disk_set_standard_lookup(wr);
 	if (archive_read_open_filename(rd, archive, 65536) != ARCHIVE_OK) {
-		r = ac_fail(err, -EBADMSG, "%s", archive_error_string(rd));
+		r = ac_fail(err, -EBADMSG, "%s", aerr(rd));
 		goto out;
 	}
 	while ((rc = archive_read_next_header(rd, &ent)) == ARCHIVE_OK) {
@@ -364,35 +387,37 @@ static int extract(const char *archive, const char *into, struct ac_err *err)
 		}
 		archive_entry_set_pathname(ent, target);
 		if (hl) {
-			snprintf(target, sizeof(target), "%s/%s", into, hl);
+			if (snprintf(target, sizeof(target), "%s/%s", into, hl) >=
+			    (int)sizeof(target)) {
+				r = ac_fail(err, -EBADMSG, "%s: link target name too long", p);
+				goto out;
+			}
 			archive_entry_set_hardlink(ent, target);
 		}
 		if (archive_write_header(wr, ent) < ARCHIVE_WARN) {
-			r = ac_fail(err, -EBADMSG, "%s", archive_error_string(wr));
+			r = ac_fail(err, -EBADMSG, "%s", aerr(wr));
 			goto out;
 		}
 		while ((n = archive_read_data(rd, buf, sizeof(buf))) > 0)
 			if (archive_write_data(wr, buf, (size_t)n) != n) {
-				r = ac_fail(err, -EIO, "%s", archive_error_string(wr));
+				r = ac_fail(err, -EIO, "%s", aerr(wr));
 				goto out;
 			}
 		if (n < 0) {
-			r = ac_fail(err, -EBADMSG, "%s", archive_error_string(rd));
+			r = ac_fail(err, -EBADMSG, "%s", aerr(rd));
 			goto out;
 		}
 		if (archive_write_finish_entry(wr) < ARCHIVE_WARN) {
-			r = ac_fail(err, -EIO, "%s", archive_error_string(wr));
+			r = ac_fail(err, -EIO, "%s", aerr(wr));
 			goto out;
 		}
 	}
-	if (rc != ARCHIVE_EOF) {
-		r = ac_fail(err, -EBADMSG, "%s", archive_error_string(rd));
-	}
+	if (rc != ARCHIVE_EOF)
+		r = ac_fail(err, -EBADMSG, "%s", aerr(rd));
 out:
 	/* Directory modes and times are applied at close. */
-	if (archive_write_close(wr) != ARCHIVE_OK && !r) {
-		r = ac_fail(err, -EIO, "%s", archive_error_string(wr));
-	}
+	if (archive_write_close(wr) != ARCHIVE_OK && !r)
+		r = ac_fail(err, -EIO, "%s", aerr(wr));
 	archive_read_free(rd);
 	archive_write_free(wr);
 	return r;
@@ -403,7 +428,7 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 {
 	char rel[PATH_MAX], path[PATH_MAX * 2], tmp[PATH_MAX + 32], copy[PATH_MAX];
 	char want[AC_HASH_HEX], got[AC_OUTHASH_HEX];
-	struct ac_err why = {0};
+	struct ac_err inner = {0}; /* extract's or the outhash's, put after path */
 	struct stat st;
 	int r;
 
@@ -412,7 +437,7 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 		return r;
 	r = archive_rel(name, unihash, rel, sizeof(rel));
 	if (r)
-		return r;
+		return ac_fail(err, r, "task name %s too long", name);
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
 	if (stat(path, &st) < 0) {
 		ac_fail(err, -EBADMSG, "%s: %s", path, strerror(errno));
@@ -423,21 +448,19 @@ int ac_taskstore_restore(struct ac_taskstore *s, const char *name, const char *u
 	if (snprintf(copy, sizeof(copy), "%s", dir) >= (int)sizeof(copy) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.accel-restore-XXXXXX", dirname(copy)) >=
 		    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	if (!mkdtemp(tmp)) {
-		r = -errno;
-		return ac_fail(err, r, "%s: %s", tmp, strerror(-r));
-	}
-	r = extract(path, tmp, &why);
+		return ac_fail(err, -ENAMETOOLONG, "%s: path too long to restore beside", dir);
+	if (!mkdtemp(tmp))
+		return ac_fail_errno(err, -errno, "%s", tmp);
+	r = extract(path, tmp, &inner);
 	if (!r) {
-		r = ac_outhash_tree(tmp, o, got, NULL, &why);
+		r = ac_outhash_tree(tmp, o, got, NULL, &inner);
 		if (!r && strcmp(got, want))
-			r = ac_fail(&why, -EBADMSG, "outhash %.16s... where %.16s... was recorded",
-				    got, want);
+			r = ac_fail(&inner, -EBADMSG,
+				    "outhash %.16s... where %.16s... was recorded", got, want);
 	}
 	if (r) {
 		ac_rm_rf(AT_FDCWD, tmp);
-		ac_fail(err, r, "%s: %s", path, why.msg);
+		ac_fail(err, r, "%s: %s", path, inner.msg);
 		if (r == -EBADMSG)
 			forget(s, name, unihash, NULL);
 		return r;
@@ -478,29 +501,42 @@ int ac_taskstore_gc(struct ac_taskstore *s, unsigned long long max_bytes, time_t
 	unsigned long long total = 0;
 	sqlite3_stmt *st;
 	time_t now = time(NULL);
-	int r = 0;
+	int r, rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = ac_sqlite_prepare(s->db,
-				   "SELECT unihash, name, size, last_used FROM accel_archives ORDER BY"
-				   " last_used ASC, created ASC",
-				   NULL, 0, &st, s->db_path, err)))
+	r = ac_sqlite_prepare(s->db,
+			      "SELECT unihash, name, size, last_used FROM accel_archives ORDER BY"
+			      " last_used ASC, created ASC",
+			      NULL, 0, &st, s->db_path, err);
+	if (r)
 		return r;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct row *nv = realloc(v, (n + 1) * sizeof(*v));
+		const char *uh = (const char *)sqlite3_column_text(st, 0);
+		const char *nm = (const char *)sqlite3_column_text(st, 1);
 
 		if (!nv) {
-			r = -ENOMEM;
+			r = no_memory(err);
 			break;
 		}
 		v = nv;
-		snprintf(v[n].unihash, AC_HASH_HEX, "%s", (const char *)sqlite3_column_text(st, 0));
-		v[n].name = strdup((const char *)sqlite3_column_text(st, 1));
+		/* A row that names no archive this store could have written:
+		 * leave it, forget() could not find its file. */
+		if (!uh || strlen(uh) != AC_HASH_HEX - 1 || !nm)
+			continue;
+		memcpy(v[n].unihash, uh, AC_HASH_HEX);
+		v[n].name = strdup(nm);
+		if (!v[n].name) {
+			r = no_memory(err);
+			break;
+		}
 		v[n].size = sqlite3_column_int64(st, 2);
 		v[n].last_used = sqlite3_column_int64(st, 3);
 		total += (unsigned long long)v[n].size;
 		n++;
 	}
+	if (!r && rc != SQLITE_DONE)
+		r = ac_sqlite_fail(s->db, s->db_path, err);
 	sqlite3_finalize(st);
 	for (size_t i = 0; !r && i < n; i++) {
 		int old = max_age && now - v[i].last_used > max_age;

@@ -130,7 +130,7 @@ static void remove_tree(void)
 static void expect(const struct ac_outhash_opts *o, const char *want)
 {
 	char hex[AC_OUTHASH_HEX], again[AC_OUTHASH_HEX];
-	struct ac_err why;
+	struct ac_err why = {0};
 	struct ac_buf lines = {0};
 	int r = ac_outhash_tree(top, o, hex, &lines, &why);
 
@@ -195,7 +195,7 @@ Test(outhash_tree, unknown_owner_is_an_error_naming_the_path)
 {
 	struct ac_outhash_opts o = {.task = "t", .owners = 1, .names_root = names};
 	char hex[AC_OUTHASH_HEX], p[512];
-	struct ac_err why;
+	struct ac_err why = {0};
 
 	at("a.txt", p, sizeof(p));
 	cr_assert(chown(p, 4242, 0) == 0);
@@ -207,7 +207,7 @@ Test(outhash_tree, package_needs_source_date_epoch)
 {
 	struct ac_outhash_opts o = {.task = "package"};
 	char hex[AC_OUTHASH_HEX];
-	struct ac_err why;
+	struct ac_err why = {0};
 
 	cr_assert_eq(ac_outhash_tree(top, &o, hex, NULL, &why), -EINVAL);
 	cr_expect(strstr(why.msg, "SOURCE_DATE_EPOCH"), "%s", why.msg);
@@ -216,7 +216,7 @@ Test(outhash_tree, package_needs_source_date_epoch)
 Test(outhash, empty_tree)
 {
 	char dir[] = "/tmp/accel-outhash-empty-XXXXXX", hex[AC_OUTHASH_HEX];
-	struct ac_err why;
+	struct ac_err why = {0};
 	struct ac_outhash_opts o = {.task = "x"};
 
 	cr_assert(mkdtemp(dir));
@@ -229,7 +229,7 @@ Test(outhash, empty_tree)
 Test(outhash, missing_dir)
 {
 	char hex[AC_OUTHASH_HEX];
-	struct ac_err why;
+	struct ac_err why = {0};
 	struct ac_outhash_opts o = {0};
 
 	cr_assert_eq(ac_outhash_tree("/nonexistent/accel", &o, hex, NULL, &why),
