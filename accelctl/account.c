@@ -240,7 +240,8 @@ int cmd_account(struct ctl *ctl, int argc, char **argv)
 	if ((r = ac_taskstats_start(&c)) < 0)
 		ac_die_errno(AC_EXIT_FAILURE, -r,
 			     "cannot listen to the kernel's taskstats (CONFIG_TASKSTATS, root)");
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		ac_die_errno(AC_EXIT_FAILURE, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
 	/* Started after the listener: the command's own exec is counted. */
 	r = ac_spawn_start(&(struct ac_spawn){.argv = argv + optind}, &child);
 	if (r < 0) {

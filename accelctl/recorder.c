@@ -360,9 +360,11 @@ int cmd_equiv(struct ctl *c, int argc, char **argv)
 			ac_die(AC_EXIT_USAGE, "get-stream reads taskhashes from stdin; no arguments");
 		while (fgets(line, sizeof(line), stdin)) {
 			line[strcspn(line, "\n")] = '\0';
-			hashes = realloc(hashes, (n + 1) * sizeof(*hashes));
-			if (!hashes || !(hashes[n++] = strdup(line)))
+			char **more = realloc(hashes, (n + 1) * sizeof(*hashes));
+
+			if (!more || !(more[n++] = strdup(line)))
 				ac_die(AC_EXIT_FAILURE, "out of memory");
+			hashes = more;
 		}
 		e = equiv_open(&w);
 		out = calloc(n ? n : 1, sizeof(*out));
@@ -569,6 +571,9 @@ static int task_run(struct where *w, int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "Try 'accelctl task --help'.\n");
+			free(inputs);
+			free(after);
+			free(envs);
 			return AC_EXIT_USAGE;
 		}
 	}

@@ -134,7 +134,8 @@ static void print_missing(const char *sign, const struct line_set *a, const stru
 
 	if (!sorted.v)
 		ac_die(AC_EXIT_FAILURE, "out of memory");
-	memcpy(sorted.v, b->v, b->n * sizeof(char *));
+	if (b->n) /* b->v is NULL for no lines: memcpy's source must not be */
+		memcpy(sorted.v, b->v, b->n * sizeof(char *));
 	qsort(sorted.v, sorted.n, sizeof(char *), ac_cmp_strp);
 	for (size_t i = 0; i < a->n; i++)
 		if (!has_line(&sorted, a->v[i]))

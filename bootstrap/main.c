@@ -475,9 +475,14 @@ static void stop_daemon(const struct bootstrap *b)
 {
 	char buf[32];
 	char comm[64], path[64];
+	char *end;
 	long pid;
 
-	if (!state_get(b, AC_STATE_PID, buf, sizeof(buf)) || (pid = atol(buf)) <= 1)
+	if (!state_get(b, AC_STATE_PID, buf, sizeof(buf)))
+		return;
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || pid <= 1)
 		return;
 	/* The pid file may be stale: only signal an accel-fuseview. */
 	ac_xsnprintf(path, sizeof(path), "/proc/%ld/comm", pid);
@@ -518,7 +523,8 @@ static void start_view(struct bootstrap *b, enum view_plan plan)
 		return;
 	if (plan == VIEW_RESTART) {
 		ac_warn("the view of %s had died; restarting it", b->root);
-		umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH);
+		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0 && errno != EINVAL)
+			ac_warn("unmount the dead view at %s: %s", b->mountpoint, strerror(errno));
 		stop_daemon(b);
 	}
 	rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -666,7 +672,7 @@ static void undo_setup(void)
 	if (undo.registered)
 		ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name);
 	if (undo.mounted) {
-		umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH);
+		(void)umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH); /* best effort */
 		stop_daemon(b);
 	}
 	if (undo.dir_created)

@@ -218,7 +218,6 @@ struct dirfill {
 	fuse_req_t req;
 	char *buf;
 	size_t size, used;
-	off_t first;
 };
 
 static int dirfill_add(void *ctx, size_t index, const struct node *n)
@@ -398,7 +397,6 @@ static void serve_client(struct fuseview *fv, int fd)
 	struct reply r = {.len = 0};
 	char cmd[AC_CONTROL_MAX_REQUEST + 1];
 	ssize_t n;
-	int req;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0)
 		return; /* root only (the socket is 0600 too) */
@@ -408,7 +406,7 @@ static void serve_client(struct fuseview *fv, int fd)
 	cmd[n] = '\0';
 	if (!(r.buf = malloc(CONTROL_MAX_REPLY)))
 		return;
-	switch ((req = ac_control_req_parse(cmd, (size_t)n))) {
+	switch (ac_control_req_parse(cmd, (size_t)n)) {
 	case AC_CONTROL_RELOAD:
 		cmd_reload(fv, &r);
 		break;

@@ -153,7 +153,7 @@ static int index_add(struct node *n)
 		}
 }
 
-static void index_replace(struct node *old, struct node *n)
+static void index_replace(const struct node *old, struct node *n)
 {
 	for (size_t i = 0; i < g_index.cap; i++)
 		if (g_index.slot[i] == old) {

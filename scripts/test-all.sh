@@ -1,6 +1,7 @@
 #!/bin/bash
 # test-all.sh: the one command that runs every accel test on a Debian 12
 # machine, from a clean checkout: installs what it needs, builds, then runs
+#   0. lint: cppcheck and clang-tidy must find nothing (make lint)
 #   1. unit tests (Criterion, make check)
 #   2. the same unit tests built out of tree with ASan+UBSan
 #   3. integration tests against the staged install (make check-integration)
@@ -27,6 +28,10 @@ say "build"
 { ./autogen.sh >/dev/null &&
 	./configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var --enable-werror &&
 	make -s -j"$jobs"; } || { echo "test-all: build failed" >&2; exit 1; }
+
+say "lint (cppcheck, clang-tidy: make lint)"
+lint_f=0
+make -s lint || lint_f=1
 
 count_criterion() { # LOGS... -> "passed failed"
 	cat "$@" 2>/dev/null | sed -n 's/.*Synthesis: Tested: \([0-9]*\) | Passing: \([0-9]*\) | Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\2 \3 \4/p' |
@@ -79,10 +84,11 @@ else
 fi
 
 say "summary"
+echo "lint:        $((1 - lint_f)) passed, $lint_f failed"
 echo "unit:        $up passed, $uf failed"
 echo "unit (asan): $ap passed, $af failed"
 echo "integration: $ip passed, $if failed, $is skipped"
 echo "end-to-end:  $ep passed, $ef failed, $es skipped (with the compiler corpus)"
-tp=$((up + ap + ip + ep)) tf=$((uf + af + if + ef)) ts=$((is + es))
+tp=$((1 - lint_f + up + ap + ip + ep)) tf=$((lint_f + uf + af + if + ef)) ts=$((is + es))
 echo "total: $tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ]

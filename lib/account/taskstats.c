@@ -65,7 +65,7 @@ static int taskstats_family(int fd)
 		if (h->nlmsg_type == NLMSG_ERROR)
 			return ((struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
 		na = (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
-		len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+		len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(GENL_HDRLEN);
 		while (len >= NLA_HDRLEN && na->nla_len >= NLA_HDRLEN && na->nla_len <= len) {
 			if (na->nla_type == CTRL_ATTR_FAMILY_ID)
 				return *(uint16_t *)NLA_DATA(na);
@@ -108,7 +108,7 @@ static void parse(struct ac_taskstats *c, const char *buf, ssize_t n)
 		if (h->nlmsg_type != c->family)
 			continue;
 		na = (const struct nlattr *)((const char *)NLMSG_DATA(h) + GENL_HDRLEN);
-		len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+		len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(GENL_HDRLEN);
 		while (len >= NLA_HDRLEN && na->nla_len >= NLA_HDRLEN && na->nla_len <= len) {
 			/* Per-task records only: the thread-group aggregate sent
 			 * at group exit carries no CPU times. */

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 int ac_spawn_wait(pid_t pid)
 {

@@ -192,7 +192,11 @@ int ac_mkdir_p(int dirfd, const char *path, int mode)
 	return 0;
 }
 
-int ac_rm_rf(int at, const char *path)
+/* Directory levels removed at most: a frame is small, but each level holds
+ * an fd and a DIR, and nothing else bounds a tree named relative to at. */
+#define RM_RF_MAX_DEPTH 1024
+
+static int rm_rf(int at, const char *path, int depth)
 {
 	struct stat st;
 	DIR *dir;
@@ -203,6 +207,8 @@ int ac_rm_rf(int at, const char *path)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(at, path, 0) < 0 ? -errno : 0;
+	if (depth >= RM_RF_MAX_DEPTH)
+		return -ELOOP;
 	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -215,13 +221,18 @@ int ac_rm_rf(int at, const char *path)
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if ((err = ac_rm_rf(dirfd(dir), de->d_name)))
+		if ((err = rm_rf(dirfd(dir), de->d_name, depth + 1)))
 			break;
 	}
 	closedir(dir);
 	if (!err && unlinkat(at, path, AT_REMOVEDIR) < 0)
 		err = -errno;
 	return err;
+}
+
+int ac_rm_rf(int at, const char *path)
+{
+	return rm_rf(at, path, 0);
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */

@@ -378,6 +378,7 @@ struct walk {
 	struct item *v;
 	size_t n, cap;
 	struct ac_err *err;     /* never NULL: ac_outhash_tree gives one */
+	int depth;              /* directories open in walk_dir (WALK_MAX_DEPTH) */
 	int include_root;
 };
 
@@ -449,6 +450,11 @@ static int join(char *out, size_t size, const char *dir, const char *name)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/* Directory levels walked at most: each level holds a PATH_MAX buffer and
+ * an fd, so 512 levels stay within 2.5 MiB of stack whatever RLIMIT_NOFILE
+ * allows (a path of PATH_MAX could otherwise nest 2048 deep). */
+#define WALK_MAX_DEPTH 512
 
 /* One directory of the walk; dfd is open on it, path is "." or "./a/b". */
 static int walk_dir(struct walk *w, int dfd, const char *path, const struct stat *self)
@@ -541,7 +547,16 @@ static int walk_dir(struct walk *w, int dfd, const char *path, const struct stat
 			ac_fail_errno(w->err, r, "%s: cannot open", sub);
 			break;
 		}
+		if (w->depth >= WALK_MAX_DEPTH) {
+			/* The reason first: the path may fill the message. */
+			r = ac_fail(w->err, -ELOOP, "more than %d directory levels: %s",
+				    WALK_MAX_DEPTH, sub);
+			close(cfd);
+			break;
+		}
+		w->depth++;
 		r = walk_dir(w, cfd, sub, &d[i].st);
+		w->depth--;
 		close(cfd);
 	}
 	if (r == -ENAMETOOLONG && !w->err->msg[0])

@@ -153,7 +153,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 	if ((r = ac_plan_make(db, store, paths, n, &plan, err)))
 		goto out;
 	manifest = ac_manifest_format(&plan, store->dir, qemu);
-	if (!manifest || (r = record_texts(db, paths, n, &enabled, &skew))) {
+	if (!manifest || record_texts(db, paths, n, &enabled, &skew)) {
 		r = -ENOMEM;
 		goto out;
 	}

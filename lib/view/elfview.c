@@ -438,8 +438,9 @@ static int plain_name(const char *s)
  * /usr/lib/gcc-cross/T/V/../../../../T/include (the tool directory) keeps
  * its tail: the native compiler names /usr/T/include the same way.
  */
-int ac_cross_rewrite(const char *s, const char *t, const char *v, char *out, size_t size)
+int ac_cross_rewrite(const char *s, const char *triplet, const char *major, char *out, size_t size)
 {
+	const char *t = triplet, *v = major;
 	char up[256], cxx[80]; /* three names of at most 63 bytes */
 	const char *rest;
 	size_t ul, cl, tl = strlen(t);

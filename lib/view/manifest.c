@@ -43,16 +43,18 @@ int ac_manifest_name_ok(const char *s, size_t len)
 	       !(len == 2 && s[0] == '.' && s[1] == '.');
 }
 
-/* A relative path of plain components. */
+/* A relative path of plain components, at most AC_MANIFEST_MAX_DEPTH. */
 static int relpath_ok(const char *p)
 {
 	const char *c = p;
+	int depth = 0;
 
 	if (!*p || *p == '/' || strlen(p) >= 4096)
 		return 0;
 	for (const char *s = p;; s++) {
 		if (*s == '/' || !*s) {
-			if (!ac_manifest_name_ok(c, (size_t)(s - c)))
+			if (!ac_manifest_name_ok(c, (size_t)(s - c)) ||
+			    ++depth > AC_MANIFEST_MAX_DEPTH)
 				return 0;
 			if (!*s)
 				return 1;

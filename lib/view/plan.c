@@ -146,7 +146,6 @@ static unsigned companions_of(const struct ac_pkg *p, int perl)
 /* ----------------------------------------------------------- step 1: want */
 
 struct wanter {
-	struct ac_rootdb *db;
 	struct strq queue;   /* armel ELF files of the root still to read */
 	struct strq seen;    /* sonames met */
 };
@@ -164,7 +163,7 @@ static int queue_elf(void *ctx, const char *path)
 
 int ac_plan_want(struct ac_rootdb *db, char *const *programs, size_t n, struct ac_err *err)
 {
-	struct wanter w = {.db = db};
+	struct wanter w = {0};
 	struct ac_pkg **owners = calloc(n + 1, sizeof(*owners));
 	struct ac_pkg *libc = ac_rootdb_pkg(db, "libc6");
 	int r = 0, perl;

@@ -26,7 +26,6 @@ int main(int argc, char **argv)
 	int quiet = 0, c;
 	long n, failed = 0;
 	struct timespec t0, t1;
-	extern char **environ;
 
 	while ((c = getopt(argc, argv, "+r:a:q")) != -1) {
 		switch (c) {
@@ -70,7 +69,8 @@ int main(int argc, char **argv)
 		}
 		if (pid == 0) {
 			if (devnull >= 0)
-				dup2(devnull, 1);
+				if (dup2(devnull, 1) < 0)
+					_exit(126);
 			execve(prog, args, environ);
 			_exit(127);
 		}

@@ -11,6 +11,7 @@
  * Exit 1 if any name exists.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -31,7 +32,13 @@ int main(int argc, char **argv)
 	long n;
 	double t0, t1, t2;
 
-	if (argc != 3 || (n = atol(argv[1])) <= 0) {
+	char *end;
+
+	if (argc == 3) {
+		errno = 0;
+		n = strtol(argv[1], &end, 10);
+	}
+	if (argc != 3 || errno || *end || n <= 0) {
 		fprintf(stderr, "usage: lookloop N PREFIX\n");
 		return 2;
 	}

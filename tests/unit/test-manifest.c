@@ -3,6 +3,7 @@
  * (lib/view/manifest.c, lib/view/control.c). */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +134,20 @@ Test(control, stats)
 	cr_assert_eq(strncmp(l, "lookups=3 reads=9", len), 0);
 	cr_assert_eq(len, strlen("lookups=3 reads=9"));
 	cr_assert_null(ac_control_node(s, "/usr/bin/sed", &len));
+}
+
+/* The daemon builds directories by recursion, one frame a component. */
+Test(manifest, path_depth_bounded)
+{
+	char text[1024] = "accel-manifest 1\nstore\t/s\nfile\t";
+	struct ac_manifest m;
+	size_t at = strlen(text);
+
+	for (int i = 0; i < AC_MANIFEST_MAX_DEPTH; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%sd", i ? "/" : "");
+	snprintf(text + at, sizeof(text) - at, "\tsrc\n");
+	cr_assert_eq(parse(text, &m, NULL), 0, "%d components refused", AC_MANIFEST_MAX_DEPTH);
+	ac_manifest_free(&m);
+	snprintf(text + at, sizeof(text) - at, "/d\tsrc\n");
+	cr_assert_eq(parse(text, &m, NULL), -EINVAL);
 }

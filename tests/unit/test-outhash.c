@@ -315,3 +315,43 @@ Test(outhash_line, header)
 	cr_expect_str_eq(b.p, "OEOuthashBasic\n1\nSSTATE_PKGSPEC=p\ntask=do_x\n");
 	ac_buf_free(&b);
 }
+
+/* A tree n directories deep under a new temporary directory (its path). */
+static char *deep_tree(int n)
+{
+	char *dtop = strdup("/tmp/accel-outhash-deep-XXXXXX");
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dtop));
+	fd = open(dtop, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < n; i++) {
+		int sub;
+
+		cr_assert_eq(mkdirat(fd, "d", 0755), 0);
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cr_assert_geq(sub, 0);
+		close(fd);
+		fd = sub;
+	}
+	close(fd);
+	return dtop;
+}
+
+/* The walk is recursive: its depth is bounded (and said), whatever the
+ * limit of open files would allow; the removal of such a tree works. */
+Test(outhash_tree, depth_bounded)
+{
+	struct ac_outhash_opts o = {.task = "do_install"};
+	char hex[AC_OUTHASH_HEX];
+	struct ac_err why = {0};
+	char *ok = deep_tree(100), *deep = deep_tree(600);
+
+	cr_assert_eq(ac_outhash_tree(ok, &o, hex, NULL, &why), 0, "%s", why.msg);
+	cr_assert_eq(ac_outhash_tree(deep, &o, hex, NULL, &why), -ELOOP);
+	cr_expect(strstr(why.msg, "directory levels"), "%s", why.msg);
+	cr_assert_eq(ac_rm_rf(AT_FDCWD, ok), 0);
+	cr_assert_eq(ac_rm_rf(AT_FDCWD, deep), 0);
+	cr_assert_eq(access(deep, F_OK), -1);
+	free(ok);
+	free(deep);
+}

@@ -66,8 +66,9 @@ int ac_lock_file(int dirfd, const char *name);
 /* mkdir -p relative to dirfd with mode; returns 0 or -errno. */
 int ac_mkdir_p(int dirfd, const char *path, int mode);
 /* Remove a directory tree relative to dirfd (never following links);
- * returns 0 or -errno. A missing path is success. */
-int ac_rm_rf(int dirfd, const char *path);
+ * returns 0 or -errno. A missing path is success; -ELOOP for a tree more
+ * than 1024 directories deep (nothing below that level is removed). */
+int ac_rm_rf(int at, const char *path);
 
 /*
  * Which mount is on top at mountpoint (an absolute path as seen by this

@@ -16,7 +16,8 @@
  * Empty lines and other comments are ignored. VIEW and SOURCE are relative
  * paths of plain components (no "", "." or ".."; no leading '/'); a VIEW
  * under AC_VREL_RESERVED must be the loader, qemu or one of the library
- * aliases. Every VIEW appears once. Bounds: AC_MANIFEST_MAX bytes, lines of
+ * aliases. Every VIEW appears once. Bounds: AC_MANIFEST_MAX_DEPTH components
+ * a path, AC_MANIFEST_MAX bytes, lines of
  * AC_MANIFEST_MAX_LINE, AC_MANIFEST_MAX_FILES files.
  *
  * Functions return 0 or -errno (-EINVAL: not a valid manifest, err says
@@ -35,6 +36,9 @@
 #define AC_MANIFEST_MAX (16u << 20)
 #define AC_MANIFEST_MAX_LINE 8192
 #define AC_MANIFEST_MAX_FILES 65536
+/* Components of one path: the view daemon builds directories by recursion
+ * (fuseview/view.c dir_node), a 4 KiB frame each; real paths have ~10. */
+#define AC_MANIFEST_MAX_DEPTH 64
 
 struct ac_manifest_file {
 	char *view;   /* relative to the view's root */
