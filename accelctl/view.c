@@ -240,6 +240,21 @@ static int in(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
+/* What enable and disable both do first: their options, the root's
+ * database and enabled set, and the NAMEs resolved (for disable, enabled
+ * programs gone from the root are still named by their recorded path). */
+static char **begin_change(struct ctl *c, int argc, char **argv, struct change *ch,
+			   struct ac_rootdb *db, char ***cur, size_t *ncur, size_t *nnamed)
+{
+	int disable = !strcmp(argv[0], "disable");
+
+	parse_change(c, argc, argv, ch);
+	open_db(c, db);
+	if (ac_enabled_read(&c->rs, cur, ncur))
+		ac_die(AC_EXIT_FAILURE, "read %s/" AC_STATE_ENABLED, c->rs.dir);
+	return resolve_all(c, db, ch, nnamed, disable ? *cur : NULL, disable ? *ncur : 0);
+}
+
 int cmd_enable(struct ctl *c, int argc, char **argv)
 {
 	struct ac_rootdb db;
@@ -247,11 +262,7 @@ int cmd_enable(struct ctl *c, int argc, char **argv)
 	char **cur, **add, **set;
 	size_t ncur, nadd, n = 0;
 
-	parse_change(c, argc, argv, &ch);
-	open_db(c, &db);
-	if (ac_enabled_read(&c->rs, &cur, &ncur))
-		ac_die(AC_EXIT_FAILURE, "read %s/" AC_STATE_ENABLED, c->rs.dir);
-	add = resolve_all(c, &db, &ch, &nadd, NULL, 0);
+	add = begin_change(c, argc, argv, &ch, &db, &cur, &ncur, &nadd);
 	set = calloc(ncur + nadd + 1, sizeof(*set));
 	if (!set)
 		ac_die(AC_EXIT_FAILURE, "out of memory");
@@ -274,11 +285,7 @@ int cmd_disable(struct ctl *c, int argc, char **argv)
 	char **cur, **del, **set;
 	size_t ncur, ndel, n = 0;
 
-	parse_change(c, argc, argv, &ch);
-	open_db(c, &db);
-	if (ac_enabled_read(&c->rs, &cur, &ncur))
-		ac_die(AC_EXIT_FAILURE, "read %s/" AC_STATE_ENABLED, c->rs.dir);
-	del = resolve_all(c, &db, &ch, &ndel, cur, ncur);
+	del = begin_change(c, argc, argv, &ch, &db, &cur, &ncur, &ndel);
 	for (size_t i = 0; i < ndel; i++)
 		if (!in(cur, ncur, del[i]) && !ch.packages && !ch.group)
 			ac_die(AC_EXIT_USAGE, "%s is not enabled; nothing was changed", del[i]);

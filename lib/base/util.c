@@ -25,9 +25,10 @@ void ac_set_progname(const char *argv0)
 		ac_progname = slash ? slash + 1 : argv0;
 }
 
-static void vsay(const char *fmt, va_list ap, int err)
+/* "prog: [kind]message[: strerror(err)]" on stderr. */
+static void vsay(const char *kind, const char *fmt, va_list ap, int err)
 {
-	fprintf(stderr, "%s: ", ac_progname);
+	fprintf(stderr, "%s: %s", ac_progname, kind);
 	vfprintf(stderr, fmt, ap);
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
@@ -39,7 +40,7 @@ void ac_die(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap, 0);
+	vsay("", fmt, ap, 0);
 	va_end(ap);
 	exit(code);
 }
@@ -49,7 +50,7 @@ void ac_die_errno(int code, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap, err < 0 ? -err : err);
+	vsay("", fmt, ap, err < 0 ? -err : err);
 	va_end(ap);
 	exit(code);
 }
@@ -66,9 +67,7 @@ void ac_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: warning: ", ac_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay("warning: ", fmt, ap, 0);
 	va_end(ap);
 }
 
@@ -77,9 +76,7 @@ void ac_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", ac_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay("", fmt, ap, 0);
 	va_end(ap);
 }
 
