@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -37,6 +38,7 @@
 
 #include "accel/base/spawn.h"
 #include "accel/base/util.h"
+#include "accel/exec/identity.h"
 #include "accel/exec/layout.h"
 #include "accel/root/armel.h"
 #include "accel/root/binfmt.h"
@@ -394,6 +396,56 @@ static void stage_qemu(const struct bootstrap *b)
 	}
 }
 
+/*
+ * What an emulated program is told the machine is: the root's uname, run
+ * under the qemu the view will serve (qemu answers from its CPU model,
+ * armv7l for Debian's). Native processes are told the same
+ * (accel/exec/identity.h); STATE/roots/KEY/machine, served by the view.
+ */
+static void stage_machine(const struct bootstrap *b)
+{
+	char prog[PATH_MAX], text[AC_IDENTITY_MACHINE_MAX + 2], qemu[PATH_MAX], root[PATH_MAX];
+	char opt_l[] = "-L", opt_m[] = "-m";
+	char *argv[] = {qemu, opt_l, root, prog, opt_m, NULL};
+	struct ac_spawn sp = {.argv = argv, .out = AC_SPAWN_CAPTURE, .max_out = 4096};
+	char *out = NULL;
+	size_t len;
+	int r;
+
+	ac_xsnprintf(qemu, sizeof(qemu), "%s", b->qemu);
+	ac_xsnprintf(root, sizeof(root), "%s", b->root);
+	/* coreutils' /bin/uname (a merged-/usr root has it in /usr/bin too). */
+	ac_xsnprintf(prog, sizeof(prog), "%s/bin/uname", b->root);
+	if (access(prog, F_OK) < 0)
+		ac_xsnprintf(prog, sizeof(prog), "%s/usr/bin/uname", b->root);
+	if (access(prog, F_OK) < 0)
+		ac_die(AC_EXIT_NOT_ARMEL, "%s has no /bin/uname (coreutils): cannot tell the "
+		       "machine qemu reports; install coreutils in the root", b->root);
+	r = ac_spawn_run(&sp, &out);
+	if (r != 0)
+		ac_die(AC_EXIT_FAILURE, "%s -L %s %s -m failed (%s): cannot tell the machine "
+		       "qemu reports", b->qemu, b->root, prog, r < 0 ? strerror(-r) : "exit status");
+	len = strcspn(out, "\n");
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", out[i]))
+			len = 0;
+	if (!len || len > AC_IDENTITY_MACHINE_MAX)
+		ac_die(AC_EXIT_FAILURE, "%s -m under %s said \"%.40s\": not a machine name", prog,
+		       b->qemu, out);
+	ac_xsnprintf(text, sizeof(text), "%.*s\n", (int)len, out);
+	free(out);
+	state_put(b, AC_STATE_MACHINE, text);
+	{
+		unsigned int action = SECCOMP_RET_USER_NOTIF;
+
+		if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+			ac_warn("this kernel has no seccomp user notification (Linux 5.0, "
+				"CONFIG_SECCOMP_FILTER): native programs cannot be told the "
+				"machine is %.*s, so every program of %s will run emulated",
+				(int)len, text, b->root);
+	}
+}
+
 enum view_plan {
 	VIEW_IS_MOUNTED, /* our view is there and answering */
 	VIEW_RESTART,    /* our view is there but dead: replace it */
@@ -713,6 +765,7 @@ static void do_setup(struct bootstrap *b)
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->dispatcher);
 	state_put(b, AC_STATE_DISPATCHER, text);
 	stage_qemu(b);
+	stage_machine(b);
 	/* Store and manifest first (the long part: downloads), then the view
 	 * (a running one re-reads the manifest), then the entry. */
 	plan_view(b);

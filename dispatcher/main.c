@@ -24,6 +24,7 @@
 
 #include "accel/exec/canon.h"
 #include "accel/exec/dispatch.h"
+#include "accel/exec/identity.h"
 #include "accel/exec/route.h"
 #include "accel/exec/str.h"
 #include "accel/exec/sys.h"
@@ -253,6 +254,34 @@ __attribute__((noreturn)) static void run_qemu(struct dispatch *d)
 	ac_exit(AC_DISPATCH_EXIT_NOEXEC);
 }
 
+/*
+ * May the host equivalent run? Only with the root's identity: the first
+ * native program of a process tree puts the tree under the uname filter
+ * (accel/exec/identity.h), with the machine the view says. A view that says
+ * none asks for no identity. Where the filter cannot be installed the
+ * program is emulated: slower, but what it sees is the root's.
+ */
+static int identity_ready(void)
+{
+	char machine[AC_IDENTITY_MACHINE_MAX + 2];
+	long fd, n;
+
+	if (ac_identity_active())
+		return 1;
+	fd = ac_openat(AT_FDCWD, AC_VIEW_MACHINE, O_RDONLY | O_CLOEXEC, 0);
+	if (fd == -ENOENT)
+		return 1;
+	if (fd < 0)
+		return 0;
+	n = ac_read((int)fd, machine, sizeof(machine));
+	ac_close((int)fd);
+	while (n > 0 && (machine[n - 1] == '\n' || machine[n - 1] == '\0'))
+		n--;
+	if (n <= 0 || n > AC_IDENTITY_MACHINE_MAX)
+		return 0;
+	return ac_identity_install(machine, (size_t)n) == 0;
+}
+
 int ac_dispatch_main(long *sp)
 {
 	struct dispatch d;
@@ -311,7 +340,7 @@ int ac_dispatch_main(long *sp)
 		 * loader would be served from the kernel's cache, and a page
 		 * it has dropped since kills the program with SIGBUS.
 		 */
-		if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0)
+		if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && identity_ready())
 			ac_execve(d.host, d.call.args, d.envp);
 	}
 	run_qemu(&d);

@@ -82,6 +82,11 @@ static void fill_attr(const struct fuseview *fv, const struct node *n, struct st
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 		st->st_mtime = st->st_ctime = st->st_atime = fv->started;
+	} else if (n->kind == NODE_LINK) {
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)n->size;
+		st->st_mtime = st->st_ctime = st->st_atime = fv->started;
 	} else {
 		st->st_mode = S_IFREG | n->mode;
 		st->st_nlink = 1;
@@ -228,7 +233,7 @@ static int dirfill_add(void *ctx, size_t index, const struct node *n)
 
 	memset(&st, 0, sizeof(st));
 	st.st_ino = n->ino;
-	st.st_mode = n->kind == NODE_DIR ? S_IFDIR : S_IFREG;
+	st.st_mode = n->kind == NODE_DIR ? S_IFDIR : n->kind == NODE_LINK ? S_IFLNK : S_IFREG;
 	/* Offsets 1 and 2 are "." and ".."; entry i is at offset i + 3. */
 	need = fuse_add_direntry(d->req, d->buf + d->used, d->size - d->used, n->name, &st,
 				 (off_t)index + 3);
@@ -271,6 +276,21 @@ static void fv_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(d.buf);
 }
 
+/* A link's target never changes under its inode (a new target is a new
+ * node). The kernel asks each time (no FUSE_CAP_CACHE_SYMLINKS): links are
+ * few (perl's Config files), and a later link may answer per caller. */
+static void fv_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fuseview *fv = fv_of(req);
+	struct node *n = view_node(&fv->view, ino);
+
+	if (!n || n->kind != NODE_LINK) {
+		fuse_reply_err(req, n ? EINVAL : ENOENT);
+		return;
+	}
+	fuse_reply_readlink(req, n->source);
+}
+
 static const struct fuse_lowlevel_ops fv_ops = {
 	.init = fv_init,
 	.lookup = fv_lookup,
@@ -278,6 +298,7 @@ static const struct fuse_lowlevel_ops fv_ops = {
 	.open = fv_open,
 	.opendir = fv_opendir,
 	.read = fv_read,
+	.readlink = fv_readlink,
 	.readdir = fv_readdir,
 };
 

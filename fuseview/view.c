@@ -172,6 +172,8 @@ static int same_file(struct view *v, const struct node *n)
 	struct stat st;
 	int fd, same;
 
+	if (n->kind == NODE_LINK)
+		return 1; /* the target is part of the node's key */
 	if (n->why)
 		return 0; /* refused: look again, it may have been repaired */
 	fd = open_source(v, n->source);
@@ -381,7 +383,7 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		ac_manifest_free(&m);
 		return ac_fail(err, -ENAMETOOLONG, "manifest %s: store path too long", path);
 	}
-	e = calloc(m.nfiles + 2, sizeof(*e));
+	e = calloc(m.nfiles + 3, sizeof(*e));
 	if (!e) {
 		ac_manifest_free(&m);
 		return -ENOMEM;
@@ -393,10 +395,18 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		if (!e[n++].view)
 			r = -ENOMEM;
 	}
+	if (m.machine && !r) {
+		e[n].view = strdup(AC_VREL_MACHINE);
+		e[n].source = m.machine;
+		m.machine = NULL;
+		if (!e[n++].view)
+			r = -ENOMEM;
+	}
 	/* Take the strings over from m. */
 	for (size_t i = 0; i < m.nfiles; i++, n++) {
 		e[n].view = m.files[i].view;
 		e[n].source = m.files[i].source;
+		e[n].link = m.files[i].link;
 		m.files[i].view = m.files[i].source = NULL;
 	}
 	ac_manifest_free(&m);
@@ -485,6 +495,22 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 		if (n && !same_file(v, n)) {
 			stale = n;
 			n = NULL;
+		}
+		if (n && (n->kind == NODE_LINK) != !!e[i].link) {
+			stale = n;
+			n = NULL;
+		}
+		if (!n && e[i].link) {
+			if (!(n = node_new(v, NODE_LINK, e[i].view, e[i].source))) {
+				err = -ENOMEM;
+				break;
+			}
+			n->size = strlen(n->source);
+			n->mode = 0777;
+			if (stale)
+				index_replace(stale, n);
+			else if ((err = index_add(n)))
+				break;
 		}
 		if (!n) {
 			if (!(n = node_new(v, NODE_FILE, e[i].view, e[i].source))) {

@@ -31,14 +31,14 @@
  * host program exec'd just before the change still finds what it loads. */
 #define VIEW_LINGER_SECONDS 5
 
-enum node_kind { NODE_DIR, NODE_FILE };
+enum node_kind { NODE_DIR, NODE_FILE, NODE_LINK };
 
 struct node {
 	uint64_t ino;
 	enum node_kind kind;
 	char *path;              /* view path, relative ("" for the root) */
 	const char *name;        /* last component of path */
-	char *source;            /* store-relative path (files) */
+	char *source;            /* store-relative path (files); the target (links) */
 	int fd;                  /* the store file, read-only (files) */
 	uint64_t size;
 	int64_t mtime;
@@ -79,7 +79,8 @@ struct snapshot {
 
 struct manifest_entry {
 	char *view;              /* relative view path */
-	char *source;            /* store-relative path, or absolute (qemu) */
+	char *source;            /* store-relative path, or absolute (qemu), or a link's target */
+	int link;
 	time_t linger_until;     /* 0: in the manifest; else lingering */
 };
 

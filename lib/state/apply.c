@@ -143,7 +143,7 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 	char *manifest = NULL, *old_text = NULL, *enabled = NULL, *skew = NULL;
 	struct ac_manifest old = {0};
 	struct ac_plan plan = {0};
-	char line[4200];
+	char line[4200], machine[sizeof(rs->dir) + sizeof(AC_STATE_MACHINE) + 1] = "";
 	int r, had_old, served;
 	size_t n;
 
@@ -152,7 +152,11 @@ int ac_view_apply(struct ac_rootstate *rs, struct ac_rootdb *db, struct ac_store
 	n = still_there(rs, db, store, paths_in, n_in, paths);
 	if ((r = ac_plan_make(db, store, paths, n, &plan, err)))
 		goto out;
-	manifest = ac_manifest_format(&plan, store->dir, qemu);
+	/* The machine native processes are told (accel-bootstrap measured
+	 * it); a root set up before accel knew it gets none. */
+	if (ac_state_has(rs, AC_STATE_MACHINE))
+		snprintf(machine, sizeof(machine), "%s/" AC_STATE_MACHINE, rs->dir);
+	manifest = ac_manifest_format(&plan, store->dir, qemu, machine[0] ? machine : NULL);
 	if (!manifest || record_texts(db, paths, n, &enabled, &skew)) {
 		r = -ENOMEM;
 		goto out;

@@ -15,9 +15,11 @@
 #include "accel/base/util.h"
 #include "accel/exec/layout.h"
 
-char *ac_manifest_format(const struct ac_plan *plan, const char *store, const char *qemu)
+char *ac_manifest_format(const struct ac_plan *plan, const char *store, const char *qemu,
+			 const char *machine)
 {
-	size_t cap = 4096 + strlen(store) + (qemu ? strlen(qemu) : 0), len = 0;
+	size_t cap = 4096 + strlen(store) + (qemu ? strlen(qemu) : 0) +
+		     (machine ? strlen(machine) : 0), len = 0;
 	char *out;
 
 	for (size_t i = 0; i < plan->n; i++)
@@ -29,10 +31,13 @@ char *ac_manifest_format(const struct ac_plan *plan, const char *store, const ch
 	len += (size_t)snprintf(out + len, cap - len, AC_MANIFEST_MAGIC "\nstore\t%s\n", store);
 	if (qemu)
 		len += (size_t)snprintf(out + len, cap - len, "qemu\t%s\n", qemu);
+	if (machine)
+		len += (size_t)snprintf(out + len, cap - len, "machine\t%s\n", machine);
 	for (size_t i = 0; i < plan->nprograms; i++)
 		len += (size_t)snprintf(out + len, cap - len, "# program %s\n", plan->programs[i]);
 	for (size_t i = 0; i < plan->n; i++)
-		len += (size_t)snprintf(out + len, cap - len, "file\t%s\t%s\n", plan->e[i].view,
+		len += (size_t)snprintf(out + len, cap - len, "%s\t%s\t%s\n",
+					plan->e[i].link ? "link" : "file", plan->e[i].view,
 					plan->e[i].source);
 	return out;
 }
@@ -94,6 +99,7 @@ void ac_manifest_free(struct ac_manifest *m)
 	ac_strv_free(m->programs, m->nprograms);
 	free(m->store);
 	free(m->qemu);
+	free(m->machine);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -121,7 +127,11 @@ static int parse_line(char *line, size_t lineno, struct ac_manifest *m, size_t *
 		return (m->store = strdup(f[1])) ? 0 : -ENOMEM;
 	if (nf == 2 && !strcmp(f[0], "qemu") && f[1][0] == '/' && !m->qemu)
 		return (m->qemu = strdup(f[1])) ? 0 : -ENOMEM;
-	if (nf != 3 || strcmp(f[0], "file") || !viewpath_ok(f[1]) || !relpath_ok(f[2]))
+	if (nf == 2 && !strcmp(f[0], "machine") && f[1][0] == '/' && !m->machine)
+		return (m->machine = strdup(f[1])) ? 0 : -ENOMEM;
+	if (nf != 3 || !viewpath_ok(f[1]) ||
+	    !((!strcmp(f[0], "file") && relpath_ok(f[2])) ||
+	      (!strcmp(f[0], "link") && f[2][0] == '/' && relpath_ok(f[2] + 1))))
 		return ac_fail(err, -EINVAL, "line %zu: malformed entry", lineno);
 	if (m->nfiles >= AC_MANIFEST_MAX_FILES)
 		return ac_fail(err, -E2BIG, "more than %d files", AC_MANIFEST_MAX_FILES);
@@ -136,6 +146,7 @@ static int parse_line(char *line, size_t lineno, struct ac_manifest *m, size_t *
 	}
 	m->files[m->nfiles].view = strdup(f[1]);
 	m->files[m->nfiles].source = strdup(f[2]);
+	m->files[m->nfiles].link = f[0][0] == 'l';
 	if (!m->files[m->nfiles].view || !m->files[m->nfiles].source) {
 		free(m->files[m->nfiles].view);
 		free(m->files[m->nfiles].source);

@@ -245,7 +245,7 @@ struct planner {
 	int missing;         /* packages the store lacks (wanted set): -EAGAIN */
 };
 
-static int plan_add(struct ac_plan *plan, const char *view, const char *source)
+static int plan_add(struct ac_plan *plan, const char *view, const char *source, int link)
 {
 	for (size_t i = 0; i < plan->n; i++)
 		if (!strcmp(plan->e[i].view, view))
@@ -261,6 +261,7 @@ static int plan_add(struct ac_plan *plan, const char *view, const char *source)
 	}
 	plan->e[plan->n].view = strdup(view);
 	plan->e[plan->n].source = strdup(source);
+	plan->e[plan->n].link = link;
 	if (!plan->e[plan->n].view || !plan->e[plan->n].source) {
 		free(plan->e[plan->n].view);
 		free(plan->e[plan->n].source);
@@ -286,7 +287,7 @@ static int is_elf_file(const struct ac_store *s, const char *source)
 /* Serve a file of a package at view path; ELF files join the queue. */
 static int serve(struct planner *pl, const char *view, const char *source)
 {
-	int r = plan_add(pl->plan, view, source);
+	int r = plan_add(pl->plan, view, source, 0);
 
 	if (r <= 0)
 		return r;
@@ -309,12 +310,99 @@ static int in_store(struct planner *pl, struct ac_pkg *p)
 	return 0;
 }
 
+/*
+ * perl's arch-dependent library trees (perl-base/, perl/, perl5/ under the
+ * multiarch directory) hold two kinds of files besides the XS modules:
+ * those that describe the target (Config.pm, Config_heavy.pl: archname,
+ * cc, install paths, sizes; CORE/config.h for XS code compiled against
+ * them) and h2ph's .ph files, which a running perl evaluates as its own
+ * ABI (syscall numbers, ioctl codes). A native perl must report and build
+ * for the root's target, exactly as the emulated one: where the root's
+ * armel file at the same place differs from the host build's, the view
+ * links there instead (the link resolves inside the root). .so and .ph
+ * files, and ELF files of any name, stay the host's.
+ */
+#define PERL_MAX_COMPARE (8u << 20)
+
+static int in_perl_tree(const char *path)
+{
+	static const char *const dirs[] = {"/perl-base/", "/perl/", "/perl5/"};
+	const char *tail = strstr(path, AC_HOST_USRLIB + 1);
+	size_t len = strlen(path);
+
+	if (tail != path)
+		return 0;
+	tail += sizeof(AC_HOST_USRLIB) - 2;
+	if ((len > 3 && !strcmp(path + len - 3, ".so")) || (len > 3 && !strcmp(path + len - 3, ".ph")))
+		return 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(tail, dirs[i], strlen(dirs[i])))
+			return 1;
+	return 0;
+}
+
+/* Read a whole small regular file: 1 and *buf (malloc'ed), 0 if it is not
+ * one (too large, not regular, unreadable). */
+static int slurp(int dirfd, const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = 0;
+
+	*buf = NULL;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > PERL_MAX_COMPARE ||
+	    !(*buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return 0;
+	}
+	for (size_t got = 0; got < (size_t)st.st_size; got += (size_t)n)
+		if ((n = read(fd, *buf + got, (size_t)st.st_size - got)) <= 0)
+			break;
+	close(fd);
+	if (n < 0) {
+		free(*buf);
+		*buf = NULL;
+		return 0;
+	}
+	*len = (size_t)st.st_size;
+	return 1;
+}
+
+/* The root's armel counterpart of package file path (usr/lib/x86_64-linux-gnu/perl...)
+ * when it differs from the store file source: its canonical root path goes
+ * to target (1); 0 when the host file is served. */
+static int perl_target_file(struct planner *pl, const char *path, const char *source,
+			    char *target, size_t size)
+{
+	char armel[AC_PATH_MAX];
+	char *a = NULL, *h = NULL;
+	size_t al = 0, hl = 0;
+	int differ;
+
+	if (!in_perl_tree(path) || is_elf_file(pl->s, source))
+		return 0;
+	if ((size_t)snprintf(armel, sizeof(armel), "/usr/lib/arm-linux-gnueabi%s",
+			     path + sizeof(AC_HOST_USRLIB) - 2) >= sizeof(armel) ||
+	    ac_canon(pl->db->rootfd, "/", armel, target, size) <= 0)
+		return 0;
+	if (!slurp(pl->db->rootfd, target + 1, &a, &al) || !slurp(pl->s->fd, source, &h, &hl)) {
+		free(a);
+		return 0;
+	}
+	differ = al != hl || memcmp(a, h, al);
+	free(a);
+	free(h);
+	return differ;
+}
+
 /* Every file of a package under the host multiarch directories, links
  * resolved in the package (a linked directory is served as a copy of its
  * tree, as perl's 5.36 -> 5.36.0). */
 static int walk_tree(struct planner *pl, const char *pkgdir, const char *rel, int depth)
 {
-	char path[AC_PATH_MAX], view[AC_PATH_MAX], source[AC_PATH_MAX];
+	char path[AC_PATH_MAX], view[AC_PATH_MAX], source[AC_PATH_MAX], target[AC_PATH_MAX];
 	int dfd, r = 0, isdir = 0;
 	DIR *d;
 	struct dirent *de;
@@ -340,7 +428,11 @@ static int walk_tree(struct planner *pl, const char *pkgdir, const char *rel, in
 			r = walk_tree(pl, pkgdir, path, depth + 1);
 			continue;
 		}
-		if (ac_view_alias(path, view, sizeof(view)) == 1)
+		if (ac_view_alias(path, view, sizeof(view)) != 1)
+			continue;
+		if (perl_target_file(pl, path, source, target, sizeof(target)))
+			r = plan_add(pl->plan, view, target, 1) < 0 ? -ENOMEM : 0;
+		else
 			r = serve(pl, view, source);
 	}
 	closedir(d);

@@ -50,6 +50,15 @@ echo "config.guess: $(/usr/share/misc/config.guess)"
 echo "perl XS: $(perl -MPOSIX -MData::Dumper -MList::Util=sum -e '$Data::Dumper::Indent = 0; print Dumper([POSIX::floor(2.5), sum(1, 2)])')"
 echo "perl Encode: $(perl -MEncode -e 'print unpack("H*", encode("iso-8859-1", "\x{e9}")), " ", Encode::is_utf8(decode("utf-8", "\xc3\xa9")) ? 1 : 0')"
 echo "perl debhelper: $(perl -MDebian::Debhelper::Dh_Lib -e 'print "loaded"' 2>&1)"
+echo "perl uname: $(perl -MPOSIX -e 'print join(",", (POSIX::uname())[0, 4])')"
+echo "perl sh perl uname: $(perl -e 'exec "/bin/sh", "-c", q(perl -MPOSIX -e "print((POSIX::uname())[4])")')"
+echo "perl Config: $(perl -MConfig -e 'print join(" ", map { "$_=$Config{$_}" } qw(archname byteorder ivsize ptrsize longsize doublesize cc ld ccflags installarchlib installvendorarch archlibexp myarchname osname))')"
+echo "perl Config heavy: $(perl -MConfig -e 'print join(" ", map { "$_=$Config{$_}" } qw(gccversion lddlflags ccdlflags sizesize lseeksize uvsize nvsize alignbytes))')"
+echo "perl V archname: $(perl -V:archname)"
+rm -rf mm && mkdir mm && cd mm
+printf 'use ExtUtils::MakeMaker;\nWriteMakefile(NAME => "Acc::Probe", VERSION => "1");\n' > Makefile.PL
+echo "MakeMaker: $(perl Makefile.PL >/dev/null 2>&1 && grep -E '^(CC|LD|CCFLAGS|OPTIMIZE|LDDLFLAGS|PERL_INC|PERL_ARCHLIB|INSTALLVENDORARCH|INSTALLARCHLIB|DLEXT|OBJ_EXT|FULL_AR) = ' Makefile | tr '\n' '|')"
+cd /build
 echo "sort C.UTF-8: $(printf 'b\n\303\244\na\nB\n' | LC_ALL=C.UTF-8 sort | tr '\n' ' ')"
 echo "sed multibyte: $(printf '\303\251x\n' | LC_ALL=C.UTF-8 sed 's/^./Y/')"
 echo "wc -m: $(printf '\303\251\303\251' | LC_ALL=C.UTF-8 wc -m)"
@@ -81,8 +90,10 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 15 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 21 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
 check "emulated uname -m" "uname -m: armv7l" "$(grep '^uname -m:' /tmp/$id.emu)"
+check "emulated perl says the root's archname" 1 "$(grep -c '^perl Config: archname=arm-linux-gnueabi' /tmp/$id.emu)"
+check "MakeMaker's Makefile was written" 1 "$(grep -c '^MakeMaker: CC = ' /tmp/$id.emu)"
 check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi armel" \
 	"$(grep '^dpkg-architecture:' /tmp/$id.emu)"
 check "fakeroot recorded the faked owner" 1 "$(grep -c '^fakeroot: .*123/456' /tmp/$id.emu)"

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * execloop [-r ROOT] [-a ARGV0] [-q] N PROGRAM [ARG]...
+ * execloop [-r ROOT] [-a ARGV0] [-i MACHINE] [-q] N PROGRAM [ARG]...
  *
  * Runs PROGRAM N times (fork, execve, wait), optionally after chroot(ROOT)
  * and chdir("/"), and prints one line:
  *   runs=N failed=F ns_per_exec=T
  * where failed counts runs that did not exit 0, and T is the mean wall time
  * of one fork+exec+exit+wait. Used by the integration tests (failure counts)
- * and by bench/ (timings). -q sends the program's stdout to /dev/null.
+ * and by bench/ (timings). -q sends the program's stdout to /dev/null. -i
+ * puts execloop itself under accel's uname filter first (as the dispatcher
+ * does for the first native program of a tree), so that the runs measure a
+ * native exec inside a tree that has it already.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,26 +22,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accel/exec/identity.h"
+
 int main(int argc, char **argv)
 {
-	const char *root = NULL;
+	const char *root = NULL, *machine = NULL;
 	char *argv0 = NULL;
 	int quiet = 0, c;
 	long n, failed = 0;
 	struct timespec t0, t1;
 
-	while ((c = getopt(argc, argv, "+r:a:q")) != -1) {
+	while ((c = getopt(argc, argv, "+r:a:i:q")) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 'a': argv0 = optarg; break;
+		case 'i': machine = optarg; break;
 		case 'q': quiet = 1; break;
 		default:
-			fprintf(stderr, "usage: execloop [-r ROOT] [-a ARGV0] [-q] N PROGRAM [ARG]...\n");
+			fprintf(stderr, "usage: execloop [-r ROOT] [-a ARGV0] [-i MACHINE] [-q] N PROGRAM [ARG]...\n");
 			return 2;
 		}
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: execloop [-r ROOT] [-a ARGV0] [-q] N PROGRAM [ARG]...\n");
+		fprintf(stderr, "usage: execloop [-r ROOT] [-a ARGV0] [-i MACHINE] [-q] N PROGRAM [ARG]...\n");
 		return 2;
 	}
 	n = strtol(argv[optind], NULL, 10);
@@ -57,6 +63,14 @@ int main(int argc, char **argv)
 	if (root && (chroot(root) < 0 || chdir("/") < 0)) {
 		perror("execloop: chroot");
 		return 1;
+	}
+	if (machine && !ac_identity_active()) {
+		int r = ac_identity_install(machine, strlen(machine));
+
+		if (r) {
+			fprintf(stderr, "execloop: cannot install the uname filter: %s\n", strerror(-r));
+			return 1;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++) {

@@ -73,4 +73,34 @@ chmod +x "$R/lib-x86/usr/bin/busybox"
 # Non-root users can run accelerated binaries.
 check "a non-root user" "65534 x86_64" "$(chroot --userspec=65534:65534 "$R" /usr/local/bin/sh -c 'echo $(id -u) $(uname -m)' 2>&1)"
 
+# Identity: a view that names the machine (.accel/machine) gets every
+# native process tree told it through uname(2). The host busybox is static
+# and makes the system call itself: nothing but the kernel can change its
+# answer.
+mkdir -p "$R/lib-x86/.accel"
+echo "$EMU" > "$R/lib-x86/.accel/machine"
+check "native uname(2) says the root's machine" "$EMU" "$(in_root /usr/local/bin/uname -m)"
+check "... and it ran natively" /lib-x86/usr/bin/busybox \
+	"$(mount -t proc proc "$R/proc" && in_root /usr/local/bin/readlink /proc/self/exe; umount "$R/proc")"
+check "the rest of uname is the host's" "$(uname -s -n -r -v)" "$(in_root /usr/local/bin/uname -s -n -r -v)"
+check "native, emulated, native: one machine" "$EMU $EMU $EMU" \
+	"$(in_root /usr/local/bin/sh -c '/usr/local/bin/uname -m; /bin/busybox.armel sh -c "/bin/uname -m; /usr/local/bin/uname -m"' | tr '\n' ' ' | sed 's/ $//')"
+check "a non-root user too (no_new_privs)" "65534 $EMU" \
+	"$(chroot --userspec=65534:65534 "$R" /usr/local/bin/sh -c 'echo $(id -u) $(uname -m)' 2>&1)"
+# The supervisor leaves with its tree: none is left once the commands end.
+left=$(for p in /proc/[0-9]*; do
+	[ "$(cat "$p/comm" 2>/dev/null)" = accel-identity ] &&
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$R" ] && echo "${p#/proc/}"
+done | wc -l || true)
+check "no supervisor outlives its tree" 0 "$left"
+# A command substitution reads until every writer closes: the supervisor
+# must hold none of the tree's files.
+check "output captured through a pipe, no hang" "$EMU" \
+	"$(timeout 20 chroot "$R" /usr/local/bin/sh -c 'echo $(/usr/local/bin/uname -m)' 2>&1)"
+# A machine line that cannot be right: emulated, never a wrong answer.
+printf '%080d\n' 0 > "$R/lib-x86/.accel/machine"
+check "a malformed machine file: emulated" "/usr/bin/busybox" \
+	"$(mount -t proc proc "$R/proc" && in_root /usr/local/bin/readlink /proc/self/exe; umount "$R/proc")"
+rm -rf "$R/lib-x86/.accel"
+
 t_done

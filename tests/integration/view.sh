@@ -162,10 +162,14 @@ CTL enable -p coreutils > /dev/null
 # without the bit.
 chmod u+s "$STORE"/pkgs/coreutils_*_amd64/usr/bin/expr
 vfind -type f | sed "s|^$R/lib-x86/||" | LC_ALL=C sort > "$T_DIR/served"
-{ grep '^file	' "$ST"/roots/*/manifest | cut -f2; echo .accel/qemu-arm-static; } | LC_ALL=C sort > "$T_DIR/listed"
+{ grep '^file	' "$ST"/roots/*/manifest | cut -f2; echo .accel/qemu-arm-static; echo .accel/machine; } |
+	LC_ALL=C sort > "$T_DIR/listed"
 check "the view serves exactly the manifest" "" "$(diff "$T_DIR/listed" "$T_DIR/served")"
+check "the machine served is the one measured" "$(cat "$ST"/roots/*/machine)" "$(cat "$R/lib-x86/.accel/machine")"
 check "no setuid/setgid bit, no writable file" "" "$(vfind -perm /6222 -print)"
-check "no device, socket, fifo or link" "" "$(vfind ! -type f ! -type d -print)"
+check "no device, socket or fifo" "" "$(vfind ! -type f ! -type d ! -type l -print)"
+check "links only where the manifest has them" "$(grep -c '^link	' "$ST"/roots/*/manifest || true)" \
+	"$(vfind -type l -print | wc -l)"
 touch "$R/lib-x86/x" 2>/dev/null && fail "the view is writable" || ok "the view is read-only"
 n_libs=$(grep -c '^file	\.accel/' "$ST"/roots/*/manifest)
 grep -q '^file	\.accel/lib-x/libc\.so\.6	' "$ST"/roots/*/manifest && ok "closure: libc" || fail "no libc in the closure"

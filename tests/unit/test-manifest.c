@@ -18,12 +18,16 @@ static int parse(const char *text, struct ac_manifest *m, struct ac_err *e)
 
 Test(manifest, written_is_read_back)
 {
-	struct ac_plan_entry e[] = {{"usr/bin/make", "pkgs/make_4.3_amd64/usr/bin/make"},
-				    {AC_VREL_LDSO, "pkgs/libc6_2.36_amd64/lib/ld.so"},
-				    {AC_VREL_LIB "/libc.so.6", "pkgs/libc6_2.36_amd64/lib/libc.so.6"}};
+	struct ac_plan_entry e[] = {
+		{"usr/bin/make", "pkgs/make_4.3_amd64/usr/bin/make", 0},
+		{AC_VREL_LDSO, "pkgs/libc6_2.36_amd64/lib/ld.so", 0},
+		{AC_VREL_LIB "/libc.so.6", "pkgs/libc6_2.36_amd64/lib/libc.so.6", 0},
+		{AC_VREL_USRLIB "/perl-base/Config.pm", "/usr/lib/arm-linux-gnueabi/perl-base/Config.pm",
+		 1}};
 	char *programs[] = {"/usr/bin/make"};
-	struct ac_plan plan = {.e = e, .n = 3, .programs = programs, .nprograms = 1};
-	char *text = ac_manifest_format(&plan, "/var/lib/accel/store", "/state/qemu-arm-static");
+	struct ac_plan plan = {.e = e, .n = 4, .programs = programs, .nprograms = 1};
+	char *text = ac_manifest_format(&plan, "/var/lib/accel/store", "/state/qemu-arm-static",
+					 "/state/machine");
 	struct ac_manifest m;
 	struct ac_err err;
 
@@ -31,12 +35,17 @@ Test(manifest, written_is_read_back)
 	cr_assert_eq(parse(text, &m, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(m.store, "/var/lib/accel/store");
 	cr_assert_str_eq(m.qemu, "/state/qemu-arm-static");
+	cr_assert_str_eq(m.machine, "/state/machine");
 	cr_assert_eq(m.nprograms, 1);
 	cr_assert_str_eq(m.programs[0], "/usr/bin/make");
-	cr_assert_eq(m.nfiles, 3);
+	cr_assert_eq(m.nfiles, 4);
 	/* sorted by view path */
 	cr_assert_str_eq(m.files[0].view, AC_VREL_LDSO);
-	cr_assert_str_eq(m.files[2].view, "usr/bin/make");
+	cr_assert_str_eq(m.files[3].view, "usr/bin/make");
+	cr_assert_eq(m.files[3].link, 0);
+	cr_assert_str_eq(m.files[2].view, AC_VREL_USRLIB "/perl-base/Config.pm");
+	cr_assert_eq(m.files[2].link, 1, "a link stays a link");
+	cr_assert_str_eq(m.files[2].source, "/usr/lib/arm-linux-gnueabi/perl-base/Config.pm");
 	cr_assert(ac_manifest_has(&m, "usr/bin/make"));
 	cr_assert(!ac_manifest_has(&m, "usr/bin/sed"));
 	ac_manifest_free(&m);
@@ -54,6 +63,10 @@ Test(manifest, refusals)
 		"accel-manifest 1\nstore\t/s\nfile\ta\tpkgs/../../etc/passwd\n",
 		"accel-manifest 1\nstore\t/s\nfile\t/a\tb\n",      /* absolute view */
 		"accel-manifest 1\nstore\t/s\nfile\t.accel/qemu-arm-static\tb\n",
+		"accel-manifest 1\nstore\t/s\nfile\t.accel/machine\tb\n", /* its own line */
+		"accel-manifest 1\nstore\t/s\nmachine\trelative\n",
+		"accel-manifest 1\nstore\t/s\nlink\ta\trelative\n",   /* a link's target is absolute */
+		"accel-manifest 1\nstore\t/s\nlink\ta\t/x/../etc\n",  /* of plain components */
 		"accel-manifest 1\nstore\t/s\nfile\t.accelx\tb\n", /* reserved prefix */
 		"accel-manifest 1\nstore\t/s\nfile\ta\tb\nfile\ta\tc\n", /* twice */
 		"accel-manifest 1\nstore\t/s\nfile\ta\tb",         /* unterminated */

@@ -32,6 +32,12 @@
 #define AC_VREL_QEMU_AS AC_VREL_RESERVED "/as"
 #define AC_VIEW_QEMU_AS AC_VIEW_DIR "/" AC_VREL_QEMU_AS
 
+/* What uname(2) says the machine is for native processes (qemu's answer,
+ * measured by accel-bootstrap): one line. A view without it asks for no
+ * identity (accel/exec/identity.h). */
+#define AC_VREL_MACHINE AC_VREL_RESERVED "/machine"
+#define AC_VIEW_MACHINE AC_VIEW_DIR "/" AC_VREL_MACHINE
+
 /* The host loader: PT_INTERP of every served file. At most 27 bytes, the
  * length of /lib64/ld-linux-x86-64.so.2 (the rewrite moves nothing). */
 #define AC_VREL_LDSO AC_VREL_RESERVED "/ld.so"

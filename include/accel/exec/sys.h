@@ -120,6 +120,13 @@ static inline long ac_get_comm(char buf[16])
 	return AC_SC(SYS_prctl, 16 /* PR_GET_NAME */, buf, 0, 0, 0, 0);
 }
 
+/* Any other system call, for the few modules that need one once
+ * (accel/exec/identity.h): -errno on failure. */
+static inline long ac_sys(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return ac_syscall6(nr, a, b, c, d, e, f);
+}
+
 __attribute__((noreturn)) static inline void ac_exit(int code)
 {
 	for (;;)
@@ -194,6 +201,11 @@ static inline long ac_memfd_create(const char *name, unsigned int flags)
 static inline long ac_get_comm(char buf[16])
 {
 	AC_RET(syscall(SYS_prctl, 16 /* PR_GET_NAME */, buf, 0, 0, 0));
+}
+
+static inline long ac_sys(long nr, long a, long b, long c, long d, long e, long f)
+{
+	AC_RET(syscall(nr, a, b, c, d, e, f));
 }
 
 __attribute__((noreturn)) static inline void ac_exit(int code)

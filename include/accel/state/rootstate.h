@@ -43,6 +43,7 @@
 #define AC_STATE_DISPATCHER "dispatcher"
 #define AC_STATE_CREATED_MOUNTPOINT "created-mountpoint"
 #define AC_STATE_QEMU "qemu-arm-static"
+#define AC_STATE_MACHINE "machine" /* what qemu says uname's machine is */
 #define AC_STATE_PID "fuseview.pid"
 #define AC_STATE_LOG "fuseview.log"
 

@@ -10,9 +10,12 @@
  *     accel-manifest 1                  first line, always
  *     store<TAB>/ABS/STORE              the store the sources are in
  *     qemu<TAB>/ABS/qemu-arm-static     optional: served at AC_VREL_QEMU
+ *     machine<TAB>/ABS/machine          optional: served at AC_VREL_MACHINE
  *     # program /usr/bin/make           an enabled program (a comment)
  *     file<TAB>VIEW<TAB>SOURCE          VIEW relative to the view's root,
  *                                       SOURCE relative to the store
+ *     link<TAB>VIEW<TAB>/TARGET         VIEW is a symbolic link to TARGET,
+ *                                       an absolute path in the root
  * Empty lines and other comments are ignored. VIEW and SOURCE are relative
  * paths of plain components (no "", "." or ".."; no leading '/'); a VIEW
  * under AC_VREL_RESERVED must be the loader, qemu or one of the library
@@ -42,12 +45,14 @@
 
 struct ac_manifest_file {
 	char *view;   /* relative to the view's root */
-	char *source; /* relative to the store */
+	char *source; /* relative to the store; a link's absolute root path */
+	int link;
 };
 
 struct ac_manifest {
 	char *store;                    /* absolute */
 	char *qemu;                     /* absolute, or NULL */
+	char *machine;                  /* absolute, or NULL */
 	char **programs;                /* the "# program" lines, in order */
 	size_t nprograms;
 	struct ac_manifest_file *files; /* sorted by view */
@@ -55,7 +60,8 @@ struct ac_manifest {
 };
 
 /* The text of the manifest for plan (malloc'ed; NULL: out of memory). */
-char *ac_manifest_format(const struct ac_plan *plan, const char *store, const char *qemu);
+char *ac_manifest_format(const struct ac_plan *plan, const char *store, const char *qemu,
+			 const char *machine);
 /* Parse text (len bytes, need not be NUL-terminated) into m. */
 int ac_manifest_parse(const char *text, size_t len, struct ac_manifest *m, struct ac_err *err);
 /* Read and parse the file path (relative to dirfd). -ENOENT: none. */

@@ -37,7 +37,9 @@
 
 struct ac_plan_entry {
 	char *view;    /* relative to the view's root */
-	char *source;  /* relative to the store */
+	char *source;  /* relative to the store; or, with link set, the absolute
+			* root path the view's entry is a symbolic link to */
+	int link;
 };
 
 struct ac_plan {
