@@ -244,7 +244,7 @@ static int cross_layout(struct view *v, const char *source, char *triplet, char 
 }
 
 /* Open, check and plan one served file; err says what was refused. */
-static int file_prepare(struct view *v, struct node *n, struct ac_err *err)
+static int file_prepare(struct view *v, struct node *n, int program, struct ac_err *err)
 {
 	unsigned char magic[4];
 	struct stat st;
@@ -313,6 +313,24 @@ static int file_prepare(struct view *v, struct node *n, struct ac_err *err)
 			r = ac_fail_errno(err, c, "%s: the cross layout of its toolchain", n->source);
 		}
 	}
+	/* A program that reads /proc/self/exe gets a self link of its own
+	 * (added to the snapshot by build()). */
+	if (!r && elf && program && v->nself < AC_SELF_IDS &&
+	    memmem(map, n->size, AC_PROC_SELF_EXE, sizeof(AC_PROC_SELF_EXE))) {
+		char name[sizeof(n->self)], link[sizeof(AC_VIEW_DIR) + sizeof(name)];
+		int s;
+
+		ac_self_name(v->nself, name);
+		snprintf(link, sizeof(link), "%s/%s", AC_VIEW_DIR, name);
+		s = ac_self_plan(map, n->size, link, &info);
+		if (s < 0) {
+			ac_elf_info_free(&info);
+			r = ac_fail_errno(err, s, "%s: its /proc/self/exe strings", n->source);
+		} else if (s > 0) {
+			memcpy(n->self, name, sizeof(name));
+			v->nself++;
+		}
+	}
 	munmap(map, n->size);
 	if (r) {
 		if (r != -ENOEXEC && !err->msg[0])
@@ -367,6 +385,17 @@ static int cmp_entry(const void *a, const void *b)
 
 /* Read the manifest (accel/view/manifest.h) into a sorted entry list, qemu
  * as the entry AC_VREL_QEMU; store (size ssize) receives its store. */
+/* A view path (relative) against a "# program" path (absolute). */
+static int cmp_program(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(char *const *)elem + 1);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int manifest_load(const char *path, char *store, size_t ssize,
 			 struct manifest_entry **out, size_t *nout, struct ac_err *err)
 {
@@ -402,11 +431,16 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		if (!e[n++].view)
 			r = -ENOMEM;
 	}
+	if (m.nprograms)
+		qsort(m.programs, m.nprograms, sizeof(*m.programs), cmp_strp);
 	/* Take the strings over from m. */
 	for (size_t i = 0; i < m.nfiles; i++, n++) {
 		e[n].view = m.files[i].view;
 		e[n].source = m.files[i].source;
 		e[n].link = m.files[i].link;
+		e[n].program = !e[n].link && m.nprograms &&
+			       bsearch(e[n].view, m.programs, m.nprograms, sizeof(*m.programs),
+				       cmp_program);
 		m.files[i].view = m.files[i].source = NULL;
 	}
 	ac_manifest_free(&m);
@@ -477,6 +511,31 @@ static struct node *dir_node(struct view *v, struct builder *b, const char *path
 	return n;
 }
 
+/* Program n's self link, /lib-x86/.eXXX -> its root path (the view path
+ * is the program's canonical root path). Kept across reloads like any
+ * node: the same name and target find the same node. */
+static int add_self_link(struct view *v, struct builder *b, const struct node *n)
+{
+	char target[4096];
+	struct node *l, *root;
+	int err = 0;
+
+	if ((size_t)snprintf(target, sizeof(target), "/%s", n->path) >= sizeof(target))
+		return 0;
+	l = index_find(n->self, target);
+	if (!l || l->kind != NODE_LINK) {
+		if (!(l = node_new(v, NODE_LINK, n->self, target)))
+			return -ENOMEM;
+		l->size = strlen(target);
+		l->mode = 0777;
+		if ((err = index_add(l)))
+			return err;
+	}
+	if (!(root = dir_node(v, b, "", &err)))
+		return err ? err : -ENOMEM;
+	return builder_add(b, root->ino, l);
+}
+
 static int build(struct view *v, const struct manifest_entry *e, size_t ne, struct snapshot **out,
 		 struct view_refusal *ref, size_t maxref, size_t *nref)
 {
@@ -519,7 +578,8 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			}
 			/* A refused node stays, unreachable, with its reason: it
 			 * is not examined again, and its inode is never reused. */
-			if (file_prepare(v, n, &why) < 0 && !(n->why = strdup(why.msg))) {
+			if (file_prepare(v, n, e[i].program, &why) < 0 &&
+			    !(n->why = strdup(why.msg))) {
 				err = -ENOMEM;
 				break;
 			}
@@ -552,6 +612,8 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 		if (!strcmp(e[i].view, AC_VREL_QEMU))
 			qemu = n;
 		nfiles++;
+		if (n->self[0] && (err = add_self_link(v, &b, n)))
+			break;
 	}
 	if (!err && qemu && !(as = dir_node(v, &b, VIEW_QEMU_AS, &err)) && !err)
 		err = -ENOMEM;

@@ -47,6 +47,8 @@ struct node {
 	size_t npatches;
 	struct ac_patch *patches;
 	char *why;               /* refused: the reason (never served) */
+	char self[8];            /* its self link's name (a program holding
+				  * "/proc/self/exe"), or "" */
 	uint64_t lookups;        /* positive lookups answered (request thread) */
 	uint64_t reads;
 };
@@ -81,6 +83,7 @@ struct manifest_entry {
 	char *view;              /* relative view path */
 	char *source;            /* store-relative path, or absolute (qemu), or a link's target */
 	int link;
+	int program;             /* an enabled program (its "# program" line) */
 	time_t linger_until;     /* 0: in the manifest; else lingering */
 };
 
@@ -107,6 +110,7 @@ struct view {
 
 	struct view_stats stats; /* request thread adds, control thread reads (atomics) */
 	uint64_t refused;
+	unsigned nself;          /* self links handed out (ac_self_name) */
 };
 
 /* One refused entry, reported back to accelctl. */

@@ -39,6 +39,87 @@ static int under(const char *path, const char *dir)
 	return path[i] == '\0' || path[i] == '/';
 }
 
+/* A directory of the system's module trees (absolute, no ".." after the
+ * prefix: "/usr/lib/../../build" is not one). */
+static int system_dir(const char *d, size_t len)
+{
+	static const char *const trees[] = {"/usr/lib/", "/usr/share/", "/usr/local/lib/",
+					    "/usr/local/share/", "/etc/"};
+
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		size_t tl = ac_strlen(trees[i]);
+
+		if (len < tl || !ac_prefix_eq(d, trees[i], tl))
+			continue;
+		for (size_t k = 0; k + 2 < len; k++)
+			if (d[k] == '/' && d[k + 1] == '.' && d[k + 2] == '.' &&
+			    (k + 3 == len || d[k + 3] == '/'))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Every ':'-separated entry of list a system directory (empty ones skipped)? */
+static int system_list(const char *list)
+{
+	const char *s = list;
+
+	for (const char *p = list;; p++) {
+		if (*p == ':' || !*p) {
+			if (p > s && !system_dir(s, (size_t)(p - s)))
+				return 0;
+			if (!*p)
+				return 1;
+			s = p + 1;
+		}
+	}
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = path;
+
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			b = p + 1;
+	return b;
+}
+
+int ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
+{
+	if (!ac_prefix_eq(base_name(canon), "perl", 4))
+		return 0;
+	for (char *const *e = envp; e && *e; e++) {
+		const char *v = NULL;
+
+		if (ac_prefix_eq(*e, "PERL5LIB=", 9))
+			v = *e + 9;
+		else if (ac_prefix_eq(*e, "PERLLIB=", 8))
+			v = *e + 8;
+		if (v && !system_list(v))
+			return 1;
+	}
+	for (size_t i = 1; args && args[0] && args[i]; i++) {
+		const char *a = args[i];
+
+		if (a[0] != '-' || !a[1] || ac_streq(a, "--") || ac_prefix_eq(a, "-e", 2) ||
+		    ac_prefix_eq(a, "-E", 2))
+			break;
+		if (ac_prefix_eq(a, "-Mblib", 6) || ac_prefix_eq(a, "-mblib", 6))
+			return 1;
+		if (ac_prefix_eq(a, "-I", 2)) {
+			const char *d = a[2] ? a + 2 : args[i + 1];
+
+			if (!a[2] && d)
+				i++;
+			if (d && !system_dir(d, ac_strlen(d)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int ac_in_view(const char *path)
 {
 	return under(path, AC_VIEW_DIR);
@@ -52,8 +133,10 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
 		return AC_ROUTE_QEMU_NO_CANON;
 	if (ac_in_view(canon))
 		return AC_ROUTE_QEMU_IN_VIEW;
-	if (under(canon, AC_RESERVED_DIR))
-		return AC_ROUTE_QEMU_RESERVED;
+	if (under(canon, AC_RESERVED_DIR) ||
+	    (canon_len == (long)(sizeof(AC_VREL_SELF_DIR) + AC_SELF_ID_LEN) &&
+	     ac_prefix_eq(canon + 1, AC_VREL_SELF_DIR, sizeof(AC_VREL_SELF_DIR) - 1)))
+		return AC_ROUTE_QEMU_RESERVED; /* the view's own files, its self links */
 	if (hsize == 0)
 		return AC_ROUTE_QEMU_TOO_LONG;
 	hostpath[0] = '\0';

@@ -544,6 +544,47 @@ int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, con
 	return r ? r : n;
 }
 
+_Static_assert(sizeof(AC_VIEW_SELF_DIR) - 1 + AC_SELF_ID_LEN == sizeof(AC_PROC_SELF_EXE) - 1,
+	       "a self link's path is exactly as long as /proc/self/exe");
+
+void ac_self_name(unsigned id, char *out)
+{
+	static const char digits[] =
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
+	size_t l = sizeof(AC_VREL_SELF_DIR) - 1;
+
+	memcpy(out, AC_VREL_SELF_DIR, l);
+	for (int i = AC_SELF_ID_LEN - 1; i >= 0; i--, id /= 64)
+		out[l + (size_t)i] = digits[id % 64];
+	out[l + AC_SELF_ID_LEN] = '\0';
+}
+
+int ac_self_plan(const unsigned char *buf, size_t len, const char *link,
+		 struct ac_elf_info *info)
+{
+	const size_t nl = sizeof(AC_PROC_SELF_EXE); /* with its NUL */
+	int n = 0, r = 0;
+
+	if (strlen(link) != nl - 1)
+		return -EINVAL;
+	for (size_t at = 0; at + nl <= len;) {
+		const unsigned char *hit = memmem(buf + at, len - at, AC_PROC_SELF_EXE, nl);
+		size_t p;
+
+		if (!hit)
+			break;
+		p = (size_t)(hit - buf);
+		at = p + nl;
+		if (!path_start(buf, p))
+			continue; /* the tail of a longer path */
+		if ((r = add_string_patch(info, p, link, nl - 1)))
+			break;
+		n++;
+	}
+	finish_patches(info);
+	return r ? r : n;
+}
+
 int ac_view_alias(const char *pkgpath, char *out, size_t size)
 {
 	static const struct {

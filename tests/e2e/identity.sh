@@ -55,9 +55,20 @@ echo "perl sh perl uname: $(perl -e 'exec "/bin/sh", "-c", q(perl -MPOSIX -e "pr
 echo "perl Config: $(perl -MConfig -e 'print join(" ", map { "$_=$Config{$_}" } qw(archname byteorder ivsize ptrsize longsize doublesize cc ld ccflags installarchlib installvendorarch archlibexp myarchname osname))')"
 echo "perl Config heavy: $(perl -MConfig -e 'print join(" ", map { "$_=$Config{$_}" } qw(gccversion lddlflags ccdlflags sizesize lseeksize uvsize nvsize alignbytes))')"
 echo "perl V archname: $(perl -V:archname)"
+echo "perl own path: $(perl -e 'print $^X') $(sh -c 'perl -e "print \$^X"') $(cd /usr/bin && ./perl -e 'print $^X')"
 rm -rf mm && mkdir mm && cd mm
 printf 'use ExtUtils::MakeMaker;\nWriteMakefile(NAME => "Acc::Probe", VERSION => "1");\n' > Makefile.PL
-echo "MakeMaker: $(perl Makefile.PL >/dev/null 2>&1 && grep -E '^(CC|LD|CCFLAGS|OPTIMIZE|LDDLFLAGS|PERL_INC|PERL_ARCHLIB|INSTALLVENDORARCH|INSTALLARCHLIB|DLEXT|OBJ_EXT|FULL_AR) = ' Makefile | tr '\n' '|')"
+echo "MakeMaker: $(perl Makefile.PL >/dev/null 2>&1 && grep -E '^(CC|LD|CCFLAGS|OPTIMIZE|LDDLFLAGS|PERL_INC|PERL_ARCHLIB|INSTALLVENDORARCH|INSTALLARCHLIB|DLEXT|OBJ_EXT|FULL_AR|PERL|FULLPERL|PERLRUN|ABSPERL) = ' Makefile | tr '\n' '|')"
+cd /build
+# An XS module built and tested as a package build would: its test suite
+# loads the armel module it made (blib/arch), which only an emulated perl
+# can (accel/exec/route.h ac_route_needs_emulation).
+rm -rf xs && mkdir -p xs/t && cd xs
+printf 'use ExtUtils::MakeMaker;\nWriteMakefile(NAME => "Acc::XS", VERSION => "1");\n' > Makefile.PL
+printf 'package Acc::XS;\nour $VERSION = "1";\nrequire XSLoader;\nXSLoader::load("Acc::XS", $VERSION);\n1;\n' > XS.pm
+printf '#include "EXTERN.h"\n#include "perl.h"\n#include "XSUB.h"\nMODULE = Acc::XS  PACKAGE = Acc::XS\nint\ntwice(x)\n    int x\n  CODE:\n    RETVAL = 2 * x;\n  OUTPUT:\n    RETVAL\n' > XS.xs
+printf 'use Test::More tests => 1;\nuse Acc::XS;\nis(Acc::XS::twice(21), 42);\n' > t/basic.t
+echo "perl XS module: $(perl Makefile.PL >/dev/null 2>&1 && make >/dev/null 2>&1 && file -b blib/arch/auto/Acc/XS/XS.so | cut -d, -f1-2) $(make test 2>&1 | grep -E '^(t/basic|Result)' | tr '\n' ' ')"
 cd /build
 echo "sort C.UTF-8: $(printf 'b\n\303\244\na\nB\n' | LC_ALL=C.UTF-8 sort | tr '\n' ' ')"
 echo "sed multibyte: $(printf '\303\251x\n' | LC_ALL=C.UTF-8 sed 's/^./Y/')"
@@ -90,10 +101,12 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 21 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 23 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
 check "emulated uname -m" "uname -m: armv7l" "$(grep '^uname -m:' /tmp/$id.emu)"
 check "emulated perl says the root's archname" 1 "$(grep -c '^perl Config: archname=arm-linux-gnueabi' /tmp/$id.emu)"
 check "MakeMaker's Makefile was written" 1 "$(grep -c '^MakeMaker: CC = ' /tmp/$id.emu)"
+check "the XS module was built for armel and its test passed" 1 \
+	"$(grep -c '^perl XS module: ELF 32-bit LSB shared object, ARM.*Result: PASS' /tmp/$id.emu)"
 check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi armel" \
 	"$(grep '^dpkg-architecture:' /tmp/$id.emu)"
 check "fakeroot recorded the faked owner" 1 "$(grep -c '^fakeroot: .*123/456' /tmp/$id.emu)"
@@ -110,7 +123,9 @@ esac
 check "an emulated program's /proc/self/exe is the root's file ($emu_exe)" 1 "$ok_"
 check "a native program's /proc/self/exe is the view's file" "/lib-x86$emu_exe" \
 	"$(inr "$acc" readlink /proc/self/exe)"
-check "native perl's \$^X is the view's" "/lib-x86/usr/bin/perl" "$(inr "$acc" perl -e 'print $^X')"
+check "native perl's \$^X is the root's" "/usr/bin/perl" "$(inr "$acc" perl -e 'print $^X')"
+check "... and that perl ran natively" "/lib-x86/usr/bin/perl" \
+	"$(inr "$acc" perl -ne 'if (m{ (/lib-x86/usr/bin/perl)$}) { print $1; exit }' /proc/self/maps)"
 
 if [ $fails -gt 0 ]; then echo "identity: $fails of $checks checks failed"; exit 1; fi
 echo "identity: all $checks checks passed"

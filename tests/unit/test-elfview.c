@@ -4,12 +4,14 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel/exec/layout.h"
 #include "accel/view/elfview.h"
 
 static unsigned char *slurp(const char *path, size_t *len, size_t extra)
@@ -295,4 +297,32 @@ Test(elfview, cross_plan_rewrites_whole_strings_in_place)
 	ac_elf_info_free(&info);
 	cr_assert_eq(ac_cross_plan((const unsigned char *)img, sizeof(img), "a/b", "12", &info),
 		     -EINVAL);
+}
+
+Test(elfview, self_links_take_the_place_of_proc_self_exe)
+{
+	/* Three strings: the whole one, a longer path ending in it, and the
+	 * whole one again at the end of the image. */
+	static const char img[] = "x\0/proc/self/exe\0/usr/proc/self/exe\0/proc/self/exe";
+	unsigned char buf[sizeof(img)];
+	struct ac_elf_info info = {0};
+	char name[16], link[32];
+
+	ac_self_name(0, name);
+	cr_assert_str_eq(name, ".e000");
+	ac_self_name(AC_SELF_IDS - 1, name);
+	cr_assert_str_eq(name, ".e---");
+	ac_self_name(65, name);
+	cr_assert_str_eq(name, ".e011");
+	snprintf(link, sizeof(link), "%s/%s", AC_VIEW_DIR, name);
+	cr_assert_eq(strlen(link), strlen("/proc/self/exe"), "the same length, nothing moves");
+	cr_assert_eq(ac_self_plan((const unsigned char *)img, sizeof(img), "/too/short", &info),
+		     -EINVAL);
+	cr_assert_eq(ac_self_plan((const unsigned char *)img, sizeof(img), link, &info), 2);
+	memcpy(buf, img, sizeof(img));
+	ac_patch_apply(info.patches, info.npatches, 0, buf, sizeof(buf));
+	cr_assert_str_eq((char *)buf + 2, link);
+	cr_assert_str_eq((char *)buf + 17, "/usr/proc/self/exe", "not the tail of a longer path");
+	cr_assert_str_eq((char *)buf + 36, link);
+	ac_elf_info_free(&info);
 }

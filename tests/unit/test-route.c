@@ -110,5 +110,42 @@ Test(route, the_views_own_files_are_never_equivalents)
 	cr_assert_eq(ac_route_decide("/.accel/qemu-arm-static", 23, host, sizeof(host)),
 		     AC_ROUTE_QEMU_RESERVED);
 	cr_assert_eq(ac_route_decide("/.accel", 7, host, sizeof(host)), AC_ROUTE_QEMU_RESERVED);
+	/* The view's self links (/lib-x86/.eXXX) are never a root path's host. */
+	cr_assert_eq(ac_route_decide("/.e000", 6, host, sizeof(host)), AC_ROUTE_QEMU_RESERVED);
+	cr_assert_eq(ac_route_decide("/.e0001", 7, host, sizeof(host)), AC_ROUTE_HOST);
+	cr_assert_eq(ac_route_decide("/.e00", 5, host, sizeof(host)), AC_ROUTE_HOST);
 	cr_assert_eq(ac_route_decide("/.accelerate/x", 14, host, sizeof(host)), AC_ROUTE_HOST);
+}
+
+Test(route, perl_with_a_build_tree_module_path_is_emulated)
+{
+	char *plain[] = {"perl", "-w", "t/basic.t", NULL};
+	char *inc[] = {"perl", "-Iblib/arch", "-Iblib/lib", "t/basic.t", NULL};
+	char *inc_sep[] = {"perl", "-I", "/build/pkg/blib/arch", "t/basic.t", NULL};
+	char *inc_sys[] = {"perl", "-I/usr/share/perl5", "-e", "1", NULL};
+	char *mblib[] = {"perl", "-Mblib", "t/basic.t", NULL};
+	char *after_e[] = {"perl", "-e", "print 1", "-Iblib", NULL};
+	char *after_script[] = {"perl", "script.pl", "-Iblib", NULL};
+	char *none[] = {NULL};
+	char *env_plain[] = {"PATH=/usr/bin:/bin", "HOME=/build", NULL};
+	char *env_blib[] = {"PERL5LIB=/build/pkg/blib/lib:/build/pkg/blib/arch", NULL};
+	char *env_sys[] = {"PERL5LIB=/usr/share/perl5::/etc/perl", NULL};
+	char *env_dotdot[] = {"PERL5LIB=/usr/lib/../../build/blib", NULL};
+	char *env_old[] = {"PERLLIB=lib", NULL};
+
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_plain), 0);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", inc, env_plain), 1);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl5.36.0", inc_sep, env_plain), 1);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", inc_sys, env_plain), 0);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", mblib, env_plain), 1);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", after_e, env_plain), 0,
+		     "arguments of the program are not perl's switches");
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", after_script, env_plain), 0);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", none, NULL), 0);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_blib), 1);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_sys), 0);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_dotdot), 1);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_old), 1);
+	/* Only perl: make with the same environment runs natively. */
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/make", inc, env_blib), 0);
 }

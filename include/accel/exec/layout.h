@@ -38,6 +38,15 @@
 #define AC_VREL_MACHINE AC_VREL_RESERVED "/machine"
 #define AC_VIEW_MACHINE AC_VIEW_DIR "/" AC_VREL_MACHINE
 
+/* Per-program links that stand in for /proc/self/exe (accel/view/elfview.h
+ * ac_self_plan): AC_VIEW_SELF_DIR plus AC_SELF_ID_LEN characters, exactly
+ * as long as "/proc/self/exe". A root path of that shape is never mapped
+ * to the view. */
+#define AC_VREL_SELF_DIR ".e"
+#define AC_VIEW_SELF_DIR AC_VIEW_DIR "/" AC_VREL_SELF_DIR
+#define AC_SELF_ID_LEN 3
+#define AC_SELF_IDS (64 * 64 * 64)
+
 /* The host loader: PT_INTERP of every served file. At most 27 bytes, the
  * length of /lib64/ld-linux-x86-64.so.2 (the rewrite moves nothing). */
 #define AC_VREL_LDSO AC_VREL_RESERVED "/ld.so"

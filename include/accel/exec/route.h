@@ -53,6 +53,20 @@ enum ac_route {
  */
 enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath, size_t hsize);
 
+/*
+ * A host interpreter cannot load the armel modules a build makes itself
+ * (perl's XS modules under blib/arch, dlopen'ed by a perl the tests run):
+ * the host loader refuses their ELF class. Such a run must be emulated.
+ * For perl (a program named perl*), it is when the module path names a
+ * directory outside the system's module trees (/usr/lib, /usr/share,
+ * /usr/local/lib, /usr/local/share, /etc): PERL5LIB or PERLLIB in envp, or
+ * -I, -Mblib or -mblib among the switches in args (args[0] is argv0; the
+ * switches end at the script, "-e"/"-E" or "--"). Emulating a run that
+ * loads only pure-perl modules costs time, never a different answer.
+ * 1: emulate; 0: the host program may run.
+ */
+int ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp);
+
 /* Is path inside AC_VIEW_DIR (component-wise: "/lib-x86x" is not)? */
 int ac_in_view(const char *path);
 

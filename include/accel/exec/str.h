@@ -30,6 +30,15 @@ static inline int ac_streq(const char *a, const char *b)
 	return *a == *b;
 }
 
+/* Do the first n bytes of a and b match (neither may end before n)? */
+static inline int ac_prefix_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i] || !a[i])
+			return 0;
+	return 1;
+}
+
 static inline void ac_memmove(char *dst, const char *src, size_t n)
 {
 	if (dst < src) {

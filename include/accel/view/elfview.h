@@ -100,6 +100,25 @@ int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, con
 int ac_cross_rewrite(const char *s, const char *triplet, const char *major, char *out,
 		     size_t size);
 
+/*
+ * A program's own identity: a host program that reads the link
+ * /proc/self/exe (perl's $^X, anything that finds itself) would get the
+ * view's path, /lib-x86/usr/bin/perl, where the emulated one gets the
+ * root's /usr/bin/perl from qemu. The view gives each served program that
+ * holds the string "/proc/self/exe" a link of its own, AC_VIEW_SELF_DIR
+ * plus AC_SELF_ID_LEN characters (the same length), whose target is the
+ * program's root path; ac_self_plan() adds to info the patches that put the
+ * link's path over every such string (whole NUL-terminated strings only).
+ * Libraries are never given one (they serve many programs, and the
+ * loader's $ORIGIN must stay the view's). Returns how many, or -errno.
+ */
+#define AC_PROC_SELF_EXE "/proc/self/exe"
+int ac_self_plan(const unsigned char *buf, size_t len, const char *link,
+		 struct ac_elf_info *info);
+/* The id'th link name (0 <= id < AC_SELF_IDS), relative to the view's root,
+ * into out (AC_SELF_ID_LEN + sizeof(AC_VREL_SELF_DIR)). */
+void ac_self_name(unsigned id, char *out);
+
 /* Lay the patches over buf, which holds the file's bytes [off, off+len). */
 void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,
 		    size_t len);
