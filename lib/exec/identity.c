@@ -33,7 +33,7 @@ struct uts {
 #define STMT(code, k) ((struct sock_filter){(code), 0, 0, (k)})
 #define JUMP(code, k, jt, jf) ((struct sock_filter){(code), (jt), (jf), (k)})
 
-int ac_identity_filter(struct sock_filter *f, size_t max)
+int ac_identity_filter(struct sock_filter *insns, size_t max)
 {
 	/* The jumps are counted by hand: the index of each instruction is
 	 * in its comment. */
@@ -60,7 +60,7 @@ int ac_identity_filter(struct sock_filter *f, size_t max)
 	if (n > max)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++)
-		f[i] = prog[i];
+		insns[i] = prog[i];
 	return (int)n;
 }
 
@@ -251,7 +251,7 @@ static long install_filter(void)
 
 int ac_identity_install(const char *machine, size_t len)
 {
-	int sv[2];
+	int sv[2] = {-1, -1};
 	long pid, r, fd;
 
 	if (!len || len > AC_IDENTITY_MACHINE_MAX)
