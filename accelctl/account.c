@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -41,7 +42,10 @@
 #include "accel/base/spawn.h"
 #include "accel/base/util.h"
 #include "accel/exec/layout.h"
+#include "accel/exec/canon.h"
 #include "accel/root/binfmt.h"
+#include "accel/root/rootdb.h"
+#include "accel/store/store.h"
 #include "accel/state/rootstate.h"
 #include "commands.h"
 
@@ -112,12 +116,130 @@ static int rules(struct ac_account *a, const char *state_dir)
 	return rr.nviews;
 }
 
+/* ------------------------------------------------------------ origins */
+
+/*
+ * An emulated program is either one of a root's packaged programs, which a
+ * host build could replace (accelctl enable), or one the build made and
+ * ran itself (a test suite, a generator), which only qemu can run. The
+ * record names it by comm only (15 bytes, the file's base name), so the
+ * set-up roots' package databases are asked which packaged program has
+ * that name, in the bin directories and among the compiler's own programs.
+ */
+#define MAX_ROOTS 16
+#define COMM_MAX 15 /* TASK_COMM_LEN - 1: a longer name arrives cut */
+
+struct origins {
+	struct ac_rootdb db[MAX_ROOTS];
+	char store[MAX_ROOTS][PATH_MAX];
+	size_t n;
+};
+
+static int open_origin(void *ctx, const char *root, const char *dir)
+{
+	struct origins *o = ctx;
+	char buf[PATH_MAX];
+
+	if (o->n >= MAX_ROOTS || ac_rootdb_open(&o->db[o->n], root, NULL))
+		return 0;
+	o->store[o->n][0] = '\0';
+	snprintf(buf, sizeof(buf), "%s/" AC_STATE_STORE, dir);
+	{
+		FILE *f = fopen(buf, "re");
+
+		if (f) {
+			if (fgets(o->store[o->n], sizeof(o->store[o->n]), f))
+				o->store[o->n][strcspn(o->store[o->n], "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	o->n++;
+	return 0;
+}
+
+/* A packaged armel program of db named comm (or, cut, starting with it) in
+ * directory dir of the root: its canonical path into path. */
+static struct ac_pkg *program_in(const struct ac_rootdb *db, const char *dir, const char *comm,
+				 char *path, size_t size)
+{
+	char try[PATH_MAX], canon[PATH_MAX];
+	struct ac_pkg *p = NULL;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	snprintf(try, sizeof(try), "%s/%s", dir, comm);
+	if (ac_canon(db->rootfd, "/", try, canon, sizeof(canon)) > 0 &&
+	    !ac_program_check(db, canon, &p, NULL)) {
+		snprintf(path, size, "%s", canon);
+		return p;
+	}
+	if (strlen(comm) < COMM_MAX || (fd = openat(db->rootfd, dir + 1, O_RDONLY | O_DIRECTORY |
+						    O_CLOEXEC)) < 0 || !(d = fdopendir(fd)))
+		return NULL;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, comm, COMM_MAX))
+			continue;
+		snprintf(try, sizeof(try), "%s/%s", dir, de->d_name);
+		if (ac_canon(db->rootfd, "/", try, canon, sizeof(canon)) > 0 &&
+		    !ac_program_check(db, canon, &p, NULL)) {
+			snprintf(path, size, "%s", canon);
+			break;
+		}
+		p = NULL;
+	}
+	closedir(d);
+	return p;
+}
+
+/* Which root program an emulated comm is; NULL: none (the build's own). */
+static struct ac_pkg *root_program(const struct origins *o, const char *comm, char *path,
+				   size_t size, size_t *which)
+{
+	static const char *const bins[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/games"};
+
+	if (!comm[0] || strchr(comm, '/'))
+		return NULL;
+	for (size_t r = 0; r < o->n; r++) {
+		char **cc = NULL;
+		size_t ncc = 0;
+		struct ac_pkg *p = NULL, *gcc;
+
+		for (size_t i = 0; !p && i < sizeof(bins) / sizeof(bins[0]); i++)
+			p = program_in(&o->db[r], bins[i], comm, path, size);
+		if (!p && ac_rootdb_compiler(&o->db[r], &cc, &ncc, &gcc) >= 0) {
+			for (size_t i = 0; !p && i < ncc; i++) {
+				const char *b = strrchr(cc[i], '/') + 1;
+
+				if (!strncmp(b, comm, COMM_MAX) &&
+				    !ac_program_check(&o->db[r], cc[i], &p, NULL))
+					snprintf(path, size, "%s", cc[i]);
+			}
+		}
+		ac_strv_free(cc, ncc);
+		if (p) {
+			*which = r;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void origins_close(struct origins *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		ac_rootdb_close(&o->db[i]);
+	o->n = 0;
+}
+
 /* --------------------------------------------------------------- report */
 
 static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t lost,
-		   int nviews)
+		   int nviews, const struct origins *o)
 {
-	uint64_t all = 0, runs = 0;
+	uint64_t all = 0, runs = 0, root_us = 0, own_us = 0;
+	char path[PATH_MAX];
+	size_t which;
 
 	for (int k = 0; k < AC_RUN_KINDS; k++) {
 		all += a->cpu_us[k];
@@ -135,6 +257,17 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 			all ? 100.0 * (double)a->cpu_us[kind] / (double)all : 0.0,
 			(unsigned long long)a->runs[kind], i + 1 < sizeof(order) / sizeof(order[0]) ? "," : "\n");
 	}
+	for (size_t i = 0; i < a->nprog; i++)
+		if (a->prog[i].kind == AC_RUN_EMULATED) {
+			if (root_program(o, a->prog[i].comm, path, sizeof(path), &which))
+				root_us += a->prog[i].cpu_us;
+			else
+				own_us += a->prog[i].cpu_us;
+		}
+	fprintf(out, "accelctl account: emulated root programs %.1f s (%.1f%%), emulated "
+		     "programs the build made %.1f s (%.1f%%)\n",
+		(double)root_us / 1e6, all ? 100.0 * (double)root_us / (double)all : 0.0,
+		(double)own_us / 1e6, all ? 100.0 * (double)own_us / (double)all : 0.0);
 	if (!nviews)
 		fprintf(out, "accelctl account: no set-up root's view is mounted; nothing can "
 			     "count as native\n");
@@ -142,20 +275,44 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 		fprintf(out, "accelctl account: the kernel dropped %llu batches of records; "
 			     "totals are low\n",
 			(unsigned long long)lost);
-	for (int k = AC_RUN_EMULATED; k <= AC_RUN_NATIVE; k++) {
+	/* Three lists: emulated root programs (with what would run each
+	 * natively), emulated programs of the build's own, native ones. */
+	for (int list = 0; list < 3; list++) {
+		static const char *const head[] = {
+			"top emulated root programs (a host build exists for each; the line runs it natively):",
+			"top emulated programs the build made (not in any root package: only qemu runs them):",
+			"top native:"};
+		int k = list < 2 ? AC_RUN_EMULATED : AC_RUN_NATIVE;
 		unsigned shown = 0;
 
-		fprintf(out, "top %s:%s\n", ac_run_kind_name[k],
-			k == AC_RUN_EMULATED ? " (accelctl enable NAME runs NAME natively)" : "");
+		fprintf(out, "%s\n", head[list]);
 		fprintf(out, "  %9s %6s %7s  %s\n", "cpu s", "share", "runs", "program");
 		for (size_t i = 0; i < a->nprog && shown < top; i++) {
 			const struct ac_prog_total *p = &a->prog[i];
+			struct ac_pkg *pkg = NULL;
+			char line[PATH_MAX + 200] = "";
 
 			if (p->kind != k)
 				continue;
-			fprintf(out, "  %9.2f %5.1f%% %7llu  %s\n", (double)p->cpu_us / 1e6,
+			if (k == AC_RUN_EMULATED) {
+				pkg = root_program(o, p->comm, path, sizeof(path), &which);
+				if ((list == 0) != (pkg != NULL))
+					continue;
+			}
+			if (pkg) {
+				char dir[1024], full[PATH_MAX + 1024];
+				struct stat st;
+
+				ac_store_pkgdir(pkg, dir, sizeof(dir));
+				snprintf(full, sizeof(full), "%s/%s", o->store[which], dir);
+				snprintf(line, sizeof(line), "  [%s %s; accelctl%s%s enable %s%s]",
+					 pkg->name, pkg->version, o->n > 1 ? " --root " : "",
+					 o->n > 1 ? o->db[which].root : "", path,
+					 o->store[which][0] && !stat(full, &st) ? "" : " (fetches it)");
+			}
+			fprintf(out, "  %9.2f %5.1f%% %7llu  %s%s\n", (double)p->cpu_us / 1e6,
 				all ? 100.0 * (double)p->cpu_us / (double)all : 0.0,
-				(unsigned long long)p->runs, p->comm);
+				(unsigned long long)p->runs, p->comm, line);
 			shown++;
 		}
 	}
@@ -259,7 +416,13 @@ int cmd_account(struct ctl *ctl, int argc, char **argv)
 	ac_taskstats_stop(&c);
 	if (c.oom || ac_account_finish(&c.acct, (uint32_t)getpid()))
 		ac_die(AC_EXIT_FAILURE, "out of memory while accounting");
-	report(out, &c.acct, top, c.lost, nviews);
+	{
+		struct origins o = {.n = 0};
+
+		ac_roots_each(ctl->state_dir, open_origin, &o);
+		report(out, &c.acct, top, c.lost, nviews, &o);
+		origins_close(&o);
+	}
 	if (out != stderr)
 		fclose(out);
 	if (tsv) {

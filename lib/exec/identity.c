@@ -274,7 +274,11 @@ int ac_identity_install(const char *machine, size_t len)
 	 * becomes the program and must not find an unknown child. */
 	pid = fork_();
 	if (pid == 0) {
-		long g = fork_();
+		long g;
+
+		/* Named, so that accounting does not count it as the program. */
+		ac_sys(SYS_prctl, PR_SET_NAME_, (long)AC_IDENTITY_COMM, 0, 0, 0, 0);
+		g = fork_();
 
 		if (g == 0)
 			supervisor_main(sv[1], machine, len);

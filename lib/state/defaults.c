@@ -15,27 +15,6 @@ static const char *const default_packages[] = {
 	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch", "file",
 };
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
-static const char *const default_never[] = {"uname", "arch"}; /* in any bin directory */
-
-/* Leave out of set (count *n) what default_never names. */
-static void drop_never(char **set, size_t *n)
-{
-	size_t w = 0;
-
-	for (size_t i = 0; i < *n; i++) {
-		const char *base = strrchr(set[i], '/') + 1;
-		int never = 0;
-
-		for (size_t k = 0; k < sizeof(default_never) / sizeof(default_never[0]); k++)
-			never |= !strcmp(base, default_never[k]);
-		if (never)
-			free(set[i]);
-		else
-			set[w++] = set[i];
-	}
-	*n = w;
-}
-
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n)
 {
 	struct ac_pkg *gcc;
@@ -57,7 +36,6 @@ int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char **
 		    !ac_program_check(db, canon, &owner, NULL) && (r = ac_strv_add(set, n, canon)) < 0)
 			return r;
 	}
-	drop_never(*set, n);
 	/* The compiler, once it is faithful. */
 	if ((r = ac_rootdb_compiler(db, &cc, &ncc, &gcc)) < 0)
 		return r;

@@ -263,6 +263,27 @@ check "a setuid store file is served without the bit" 555 "$(stat -c %a "$R/lib-
 check "no setuid bit anywhere in the restarted view" "" "$(vfind -perm /6000 -print)"
 check "and it runs" 3 "$(chroot "$R" expr 1 + 2)"
 
+# --- account: emulated root programs (with the line that would run them
+# natively) apart from the programs a build made itself
+CTL disable /usr/bin/factor > /dev/null
+cp "$R/usr/bin/busybox" "$R/tmp/made-by-build"
+CTL account -o "$T_DIR/acct" -- chroot "$R" /bin/sh -c \
+	'for i in 1 2 3; do factor 1234567 > /tmp/o; /tmp/made-by-build true 2> /tmp/o; done; expr 1 + 1 > /tmp/o' ||
+	fail "account: $(cat "$T_DIR/acct")"
+sect() { sed -n "/^top $1/,/^top /p" "$T_DIR/acct"; }
+sect "emulated root" | grep -q "factor.*\\[coreutils .*; accelctl enable /usr/bin/factor\\]" &&
+	ok "account: factor is an emulated root program, with its enable line" ||
+	fail "account: $(cat "$T_DIR/acct")"
+sect "emulated programs the build" | grep -q " made-by-build$" &&
+	ok "account: the build's own program is listed apart" || fail "account: $(cat "$T_DIR/acct")"
+sect "emulated root" | grep -q "made-by-build" && fail "the build's program counted as the root's" ||
+	ok "account: the build's program is not a root program"
+grep -q "^accelctl account: emulated root programs [0-9.]* s ([0-9.]*%), emulated programs the build made [0-9.]* s" \
+	"$T_DIR/acct" && ok "account: both shares are given" || fail "account: $(cat "$T_DIR/acct")"
+sect native | grep -q " expr$" && ok "account: expr ran natively" || fail "account: $(cat "$T_DIR/acct")"
+rm -f "$R/tmp/made-by-build" "$R/tmp/o"
+CTL enable /usr/bin/factor > /dev/null
+
 # --- teardown
 umount "$R/proc"
 check "teardown: exit 0" 0 "$(rc_of BS --teardown "$R")"

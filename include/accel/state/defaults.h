@@ -6,8 +6,8 @@
  * The policy: the tools that dominate build time, as packages whose armel
  * programs are all enabled (bash, dash, make, m4, perl-base, the
  * compressors, tar, sed, grep, awk, coreutils, diffutils, findutils, patch,
- * file) and dpkg-deb, if the root has them; never uname or arch (a host one
- * would say x86_64 where the emulated one says arm); and the compiler once
+ * file) and dpkg-deb, if the root has them (uname and arch too: native
+ * processes are told the root's machine, accel/exec/identity.h); and the compiler once
  * it is faithful: when the store holds the host build of the exact GCC
  * behind the root's /usr/bin/gcc (accel-build-toolchain).
  */
