@@ -244,8 +244,12 @@ static int cross_layout(struct view *v, const char *source, char *triplet, char 
 }
 
 /* Open, check and plan one served file; err says what was refused. */
-static int file_prepare(struct view *v, struct node *n, int program, struct ac_err *err)
+static int file_prepare(struct view *v, struct node *n, const struct manifest_entry *me,
+			struct ac_err *err)
 {
+	int program = me->program;
+
+	n->nretell = me->nretell;
 	unsigned char magic[4];
 	struct stat st;
 	struct ac_elf_info info;
@@ -331,6 +335,22 @@ static int file_prepare(struct view *v, struct node *n, int program, struct ac_e
 			v->nself++;
 		}
 	}
+	/* Its compiled-in strings, the root's way; one that cannot be
+	 * changed safely stays the host's (logged). */
+	if (!r && elf && program && me->nretell) {
+		char (*why)[128] = calloc(me->nretell, sizeof(*why));
+		int t = why ? ac_retell_plan(map, n->size, me->retell, me->nretell, &info, why)
+			    : -ENOMEM;
+
+		if (t < 0) {
+			ac_elf_info_free(&info);
+			r = ac_fail_errno(err, t, "%s: its compiled-in strings", n->source);
+		}
+		for (size_t k = 0; t >= 0 && k < me->nretell; k++)
+			if (why[k][0])
+				logf_(v, "%s keeps a host string: %s", n->path, why[k]);
+		free(why);
+	}
 	munmap(map, n->size);
 	if (r) {
 		if (r != -ENOEXEC && !err->msg[0])
@@ -373,6 +393,7 @@ static void entries_free(struct manifest_entry *e, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(e[i].view);
 		free(e[i].source);
+		free(e[i].retell);
 	}
 	free(e);
 }
@@ -441,6 +462,20 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		e[n].program = !e[n].link && m.nprograms &&
 			       bsearch(e[n].view, m.programs, m.nprograms, sizeof(*m.programs),
 				       cmp_program);
+		for (size_t k = 0; e[n].program && k < m.nretells && !r; k++) {
+			struct ac_retell *t;
+
+			if (strcmp(m.retells[k].view, e[n].view))
+				continue;
+			if (!(t = realloc(e[n].retell, (e[n].nretell + 1) * sizeof(*t)))) {
+				r = -ENOMEM;
+				break;
+			}
+			e[n].retell = t;
+			snprintf(t[e[n].nretell].from, sizeof(t->from), "%s", m.retells[k].from);
+			snprintf(t[e[n].nretell].to, sizeof(t->to), "%s", m.retells[k].to);
+			e[n].nretell++;
+		}
 		m.files[i].view = m.files[i].source = NULL;
 	}
 	ac_manifest_free(&m);
@@ -555,7 +590,8 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			stale = n;
 			n = NULL;
 		}
-		if (n && (n->kind == NODE_LINK) != !!e[i].link) {
+		if (n && ((n->kind == NODE_LINK) != !!e[i].link ||
+			  (n->kind == NODE_FILE && n->nretell != e[i].nretell))) {
 			stale = n;
 			n = NULL;
 		}
@@ -578,7 +614,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			}
 			/* A refused node stays, unreachable, with its reason: it
 			 * is not examined again, and its inode is never reused. */
-			if (file_prepare(v, n, e[i].program, &why) < 0 &&
+			if (file_prepare(v, n, &e[i], &why) < 0 &&
 			    !(n->why = strdup(why.msg))) {
 				err = -ENOMEM;
 				break;

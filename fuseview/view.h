@@ -23,6 +23,7 @@
 
 #include "accel/exec/layout.h"
 #include "accel/view/elfview.h"
+#include "accel/view/retell.h"
 
 /* Nodes ever made: a buildd root with everything enabled needs a few
  * thousand, and each reload adds only the changed files. */
@@ -47,6 +48,7 @@ struct node {
 	size_t npatches;
 	struct ac_patch *patches;
 	char *why;               /* refused: the reason (never served) */
+	size_t nretell;          /* retell pairs it was prepared with */
 	char self[8];            /* its self link's name (a program holding
 				  * "/proc/self/exe"), or "" */
 	uint64_t lookups;        /* positive lookups answered (request thread) */
@@ -84,6 +86,8 @@ struct manifest_entry {
 	char *source;            /* store-relative path, or absolute (qemu), or a link's target */
 	int link;
 	int program;             /* an enabled program (its "# program" line) */
+	struct ac_retell *retell; /* its compiled-in strings told otherwise */
+	size_t nretell;
 	time_t linger_until;     /* 0: in the manifest; else lingering */
 };
 

@@ -29,7 +29,7 @@ _Static_assert(sizeof(VIEW_PRELOAD) == sizeof(HOST_PRELOAD), "same-length alias"
 /* Every refusal of a file is -ENOEXEC, with the reason in err. */
 #define fail(err, ...) ac_fail((err), -ENOEXEC, __VA_ARGS__)
 
-static int add_patch(struct ac_elf_info *info, uint64_t off, const char *data, size_t len)
+int ac_patch_add(struct ac_elf_info *info, uint64_t off, const char *data, size_t len)
 {
 	struct ac_patch *p;
 
@@ -94,9 +94,9 @@ static int plan_prefixes(const unsigned char *buf, size_t len, struct ac_elf_inf
 		end = start + (usr ? ul : ll);
 		if (path_start(buf, start) && dir_end(buf, len, end)) {
 			if (usr)
-				err = add_patch(info, start, AC_VIEW_USRLIB, ul);
+				err = ac_patch_add(info, start, AC_VIEW_USRLIB, ul);
 			else
-				err = add_patch(info, start, AC_VIEW_LIB, ll);
+				err = ac_patch_add(info, start, AC_VIEW_LIB, ll);
 			if (err)
 				return err;
 			++*(usr ? nusrlib : nlib);
@@ -122,7 +122,7 @@ static int plan_string(const unsigned char *buf, size_t len, const char *from, c
 			break;
 		p = (size_t)(hit - buf);
 		if (path_start(buf, p)) {
-			if ((err = add_patch(info, p, to, fl)))
+			if ((err = ac_patch_add(info, p, to, fl)))
 				return err;
 			n++;
 		}
@@ -140,7 +140,7 @@ static int cmp_patch(const void *a, const void *b)
 
 /* The plan as ac_patch_apply() wants it: sorted by offset; and trimmed,
  * because the daemon keeps the plans of every served file. */
-static void finish_patches(struct ac_elf_info *info)
+void ac_patch_finish(struct ac_elf_info *info)
 {
 	struct ac_patch *fit;
 
@@ -252,7 +252,7 @@ int ac_data_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *in
 		ac_elf_info_free(info);
 		return r;
 	}
-	finish_patches(info);
+	ac_patch_finish(info);
 	return 0;
 }
 
@@ -333,7 +333,7 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 			goto out;
 		}
 		info->has_interp = 1;
-		if ((r = add_patch(info, ph.p_offset, AC_VIEW_LDSO, sizeof(AC_VIEW_LDSO))))
+		if ((r = ac_patch_add(info, ph.p_offset, AC_VIEW_LDSO, sizeof(AC_VIEW_LDSO))))
 			goto out;
 	}
 	info->is_exec = eh.e_type == ET_EXEC || info->has_interp;
@@ -361,7 +361,7 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 			goto out;
 		}
 	}
-	finish_patches(info);
+	ac_patch_finish(info);
 out:
 	if (e)
 		elf_end(e);
@@ -488,7 +488,7 @@ static int add_string_patch(struct ac_elf_info *info, uint64_t off, const char *
 		memset(chunk, 0, sizeof(chunk));
 		if (done < sl)
 			memcpy(chunk, s + done, sl - done < n ? sl - done : n);
-		if ((r = add_patch(info, off + done, chunk, n)))
+		if ((r = ac_patch_add(info, off + done, chunk, n)))
 			return r;
 	}
 	return 0;
@@ -540,7 +540,7 @@ int ac_cross_plan(const unsigned char *buf, size_t len, const char *triplet, con
 			n++;
 		}
 	}
-	finish_patches(info);
+	ac_patch_finish(info);
 	return r ? r : n;
 }
 
@@ -581,7 +581,7 @@ int ac_self_plan(const unsigned char *buf, size_t len, const char *link,
 			break;
 		n++;
 	}
-	finish_patches(info);
+	ac_patch_finish(info);
 	return r ? r : n;
 }
 

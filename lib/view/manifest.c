@@ -14,6 +14,7 @@
 
 #include "accel/base/util.h"
 #include "accel/exec/layout.h"
+#include "accel/view/retell.h"
 
 char *ac_manifest_format(const struct ac_plan *plan, const char *store, const char *qemu,
 			 const char *machine)
@@ -26,6 +27,9 @@ char *ac_manifest_format(const struct ac_plan *plan, const char *store, const ch
 		cap += strlen(plan->e[i].view) + strlen(plan->e[i].source) + 8;
 	for (size_t i = 0; i < plan->nprograms; i++)
 		cap += strlen(plan->programs[i]) + 16;
+	for (size_t i = 0; i < plan->nretells; i++)
+		cap += strlen(plan->retells[i].view) + strlen(plan->retells[i].from) +
+		       strlen(plan->retells[i].to) + 16;
 	if (!(out = malloc(cap)))
 		return NULL;
 	len += (size_t)snprintf(out + len, cap - len, AC_MANIFEST_MAGIC "\nstore\t%s\n", store);
@@ -39,6 +43,10 @@ char *ac_manifest_format(const struct ac_plan *plan, const char *store, const ch
 		len += (size_t)snprintf(out + len, cap - len, "%s\t%s\t%s\n",
 					plan->e[i].link ? "link" : "file", plan->e[i].view,
 					plan->e[i].source);
+	for (size_t i = 0; i < plan->nretells; i++)
+		len += (size_t)snprintf(out + len, cap - len, "retell\t%s\t%s\t%s\n",
+					plan->retells[i].view, plan->retells[i].from,
+					plan->retells[i].to);
 	return out;
 }
 
@@ -100,6 +108,12 @@ void ac_manifest_free(struct ac_manifest *m)
 	free(m->store);
 	free(m->qemu);
 	free(m->machine);
+	for (size_t i = 0; i < m->nretells; i++) {
+		free(m->retells[i].view);
+		free(m->retells[i].from);
+		free(m->retells[i].to);
+	}
+	free(m->retells);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -129,6 +143,23 @@ static int parse_line(char *line, size_t lineno, struct ac_manifest *m, size_t *
 		return (m->qemu = strdup(f[1])) ? 0 : -ENOMEM;
 	if (nf == 2 && !strcmp(f[0], "machine") && f[1][0] == '/' && !m->machine)
 		return (m->machine = strdup(f[1])) ? 0 : -ENOMEM;
+	if (nf == 4 && !strcmp(f[0], "retell")) {
+		struct ac_plan_retell *v;
+
+		if (!viewpath_ok(f[1]) || strlen(f[2]) > AC_RETELL_MAX || strlen(f[3]) > AC_RETELL_MAX)
+			return ac_fail(err, -EINVAL, "line %zu: malformed retell entry", lineno);
+		if (m->nretells >= AC_MANIFEST_MAX_FILES)
+			return ac_fail(err, -E2BIG, "more than %d retell entries", AC_MANIFEST_MAX_FILES);
+		if (!(v = realloc(m->retells, (m->nretells + 1) * sizeof(*v))))
+			return -ENOMEM;
+		m->retells = v;
+		v += m->nretells;
+		v->view = strdup(f[1]);
+		v->from = strdup(f[2]);
+		v->to = strdup(f[3]);
+		m->nretells++;
+		return v->view && v->from && v->to ? 0 : -ENOMEM;
+	}
 	if (nf != 3 || !viewpath_ok(f[1]) ||
 	    !((!strcmp(f[0], "file") && relpath_ok(f[2])) ||
 	      (!strcmp(f[0], "link") && f[2][0] == '/' && relpath_ok(f[2] + 1))))

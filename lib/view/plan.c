@@ -20,6 +20,7 @@
 #include "accel/exec/canon.h"
 #include "accel/exec/layout.h"
 #include "accel/view/elfview.h"
+#include "accel/view/retell.h"
 
 /* A growable list of strings in which order matters (queues). */
 struct strq {
@@ -594,6 +595,72 @@ static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size
 	return r;
 }
 
+/* Read a whole file (relative to dirfd) into *buf (malloc'ed), at most
+ * 1 GiB; 0 or -errno. */
+static int read_whole(int dirfd, const char *path, unsigned char **buf, size_t *len)
+{
+	struct stat st;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = 1;
+	size_t got = 0;
+
+	*buf = NULL;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30) ||
+	    !(*buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -EINVAL;
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (n < 0 || got != (size_t)st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		return -EIO;
+	}
+	*len = got;
+	return 0;
+}
+
+/* The compiled-in strings of program (its host build: source) that its
+ * armel build in the root tells otherwise (accel/view/retell.h). */
+static int plan_retells(struct planner *pl, const char *program, const char *source)
+{
+	struct ac_retell pairs[AC_PLAN_MAX_RETELLS];
+	unsigned char *host = NULL, *armel = NULL;
+	size_t hl = 0, al = 0;
+	int n, r = 0;
+
+	if (read_whole(pl->s->fd, source, &host, &hl) ||
+	    read_whole(pl->db->rootfd, program + 1, &armel, &al)) {
+		free(host);
+		return 0; /* unreadable here: the daemon refuses it later */
+	}
+	n = ac_retell_pairs(host, hl, armel, al, pairs, AC_PLAN_MAX_RETELLS);
+	if (n == -E2BIG)
+		n = AC_PLAN_MAX_RETELLS; /* the first ones */
+	free(host);
+	free(armel);
+	for (int i = 0; i < n && !r; i++) {
+		struct ac_plan_retell *v = realloc(pl->plan->retells,
+						   (pl->plan->nretells + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pl->plan->retells = v;
+		v += pl->plan->nretells;
+		v->view = strdup(program + 1);
+		v->from = strdup(pairs[i].from);
+		v->to = strdup(pairs[i].to);
+		pl->plan->nretells++;
+		if (!v->view || !v->from || !v->to)
+			r = -ENOMEM;
+	}
+	return r;
+}
+
 /* The loader, and each program at its canonical path. */
 static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 			  struct ac_pkg **owners)
@@ -634,7 +701,8 @@ static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 				       "a program",
 				       programs[i], owners[i]->name, ac_store_version(owners[i]),
 				       listed);
-		if ((r = serve(pl, programs[i] + 1, source)) < 0)
+		if ((r = serve(pl, programs[i] + 1, source)) < 0 ||
+		    (r = plan_retells(pl, programs[i], source)) < 0)
 			return r;
 		if (pl->plan->nprograms == progcap) {
 			size_t c = progcap ? progcap * 2 : 64;
@@ -709,7 +777,13 @@ void ac_plan_free(struct ac_plan *plan)
 	}
 	for (size_t i = 0; i < plan->nprograms; i++)
 		free(plan->programs[i]);
+	for (size_t i = 0; i < plan->nretells; i++) {
+		free(plan->retells[i].view);
+		free(plan->retells[i].from);
+		free(plan->retells[i].to);
+	}
 	free(plan->e);
 	free(plan->programs);
+	free(plan->retells);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -119,6 +119,11 @@ int ac_self_plan(const unsigned char *buf, size_t len, const char *link,
  * into out (AC_SELF_ID_LEN + sizeof(AC_VREL_SELF_DIR)). */
 void ac_self_name(unsigned id, char *out);
 
+/* One more patch for info (len <= AC_PATCH_MAX): 0, -EINVAL, -E2BIG (too
+ * many), -ENOMEM. ac_patch_finish() sorts them for ac_patch_apply(). */
+int ac_patch_add(struct ac_elf_info *info, uint64_t off, const char *data, size_t len);
+void ac_patch_finish(struct ac_elf_info *info);
+
 /* Lay the patches over buf, which holds the file's bytes [off, off+len). */
 void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,
 		    size_t len);

@@ -16,6 +16,8 @@
  *                                       SOURCE relative to the store
  *     link<TAB>VIEW<TAB>/TARGET         VIEW is a symbolic link to TARGET,
  *                                       an absolute path in the root
+ *     retell<TAB>VIEW<TAB>FROM<TAB>TO   the file at VIEW tells its string
+ *                                       FROM as TO (accel/view/retell.h)
  * Empty lines and other comments are ignored. VIEW and SOURCE are relative
  * paths of plain components (no "", "." or ".."; no leading '/'); a VIEW
  * under AC_VREL_RESERVED must be the loader, qemu or one of the library
@@ -57,6 +59,8 @@ struct ac_manifest {
 	size_t nprograms;
 	struct ac_manifest_file *files; /* sorted by view */
 	size_t nfiles;
+	struct ac_plan_retell *retells; /* in order */
+	size_t nretells;
 };
 
 /* The text of the manifest for plan (malloc'ed; NULL: out of memory). */

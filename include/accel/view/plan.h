@@ -42,11 +42,21 @@ struct ac_plan_entry {
 	int link;
 };
 
+/* A compiled-in string of a served program, told the root's way
+ * (accel/view/retell.h). */
+#define AC_PLAN_MAX_RETELLS 16 /* per program */
+struct ac_plan_retell {
+	char *view;
+	char *from, *to;
+};
+
 struct ac_plan {
 	struct ac_plan_entry *e;
 	size_t n, cap;
 	char **programs;        /* enabled programs, canonical root paths */
 	size_t nprograms;
+	struct ac_plan_retell *retells;
+	size_t nretells;
 };
 
 /* Step 1: check every program (ac_program_check) and set wanted on the
