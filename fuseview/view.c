@@ -398,6 +398,26 @@ static void entries_free(struct manifest_entry *e, size_t n)
 	free(e);
 }
 
+/* A deep copy of entry o into *e (which it overwrites); -ENOMEM. */
+static int entry_copy(struct manifest_entry *e, const struct manifest_entry *o)
+{
+	*e = *o;
+	e->view = strdup(o->view);
+	e->source = strdup(o->source);
+	e->retell = NULL;
+	if (o->nretell && (e->retell = malloc(o->nretell * sizeof(*e->retell))))
+		memcpy(e->retell, o->retell, o->nretell * sizeof(*e->retell));
+	if (!e->view || !e->source || (o->nretell && !e->retell)) {
+		free(e->view);
+		free(e->source);
+		free(e->retell);
+		e->view = e->source = NULL;
+		e->retell = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct manifest_entry *)a)->view,
@@ -870,13 +890,11 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 		    !strcmp(o->view, AC_VREL_QEMU) ||
 		    bsearch(&key, e, ne, sizeof(*e), cmp_entry))
 			continue;
-		e[n].view = strdup(o->view);
-		e[n].source = strdup(o->source);
-		e[n].linger_until = o->linger_until ? o->linger_until : now + VIEW_LINGER_SECONDS;
-		if (!e[n].view || !e[n].source) {
-			entries_free(e, n + 1);
+		if (entry_copy(&e[n], o)) {
+			entries_free(e, n);
 			return -ENOMEM;
 		}
+		e[n].linger_until = o->linger_until ? o->linger_until : now + VIEW_LINGER_SECONDS;
 		n++;
 	}
 	qsort(e, n, sizeof(*e), cmp_entry);
@@ -911,11 +929,8 @@ int view_expire(struct view *v, time_t now, struct name_change **changed, size_t
 
 		if (t && t <= now)
 			continue;
-		e[n].view = strdup(v->entries[i].view);
-		e[n].source = strdup(v->entries[i].source);
-		e[n].linger_until = t;
-		if (!e[n].view || !e[n].source) {
-			entries_free(e, n + 1);
+		if (entry_copy(&e[n], &v->entries[i])) {
+			entries_free(e, n);
 			return -ENOMEM;
 		}
 		n++;

@@ -284,6 +284,17 @@ sect native | grep -q " expr$" && ok "account: expr ran natively" || fail "accou
 rm -f "$R/tmp/made-by-build" "$R/tmp/o"
 CTL enable /usr/bin/factor > /dev/null
 
+# --- compiled-in identity survives reloads and lingering libraries
+mh() { printf 'all:\n\t@echo $(MAKE_HOST)\n' > "$R/tmp/mh.mk"; chroot "$R" make -s -f /tmp/mh.mk; }
+want_host=$(strings -a "$R/usr/bin/make" | grep -m1 -x 'arm-[a-z]*-linux-gnueabi' || echo none)
+check "make tells the root's MAKE_HOST" "$want_host" "$(mh)"
+CTL disable /usr/bin/expr /usr/bin/factor > /dev/null # libgmp leaves and lingers
+sleep $((5 + 2))
+CTL status > /dev/null || fail "the daemon died after a library's linger ended"
+check "... and still after a library lingered and left" "$want_host" "$(mh)"
+check "the program still runs natively" /lib-x86/usr/bin/make "$(chroot "$R" make -f /tmp/exe.mk)"
+CTL enable /usr/bin/expr /usr/bin/factor > /dev/null
+
 # --- teardown
 umount "$R/proc"
 check "teardown: exit 0" 0 "$(rc_of BS --teardown "$R")"
