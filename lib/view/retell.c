@@ -20,6 +20,7 @@ static const struct {
 	{"x86_64-linux-gnu", "arm-linux-gnueabi"},            /* the multiarch triplet */
 	{"amd64", "armel"},                                   /* dpkg's architecture */
 	{"x86_64", "arm"},                                    /* config.guess's cpu: HOSTTYPE */
+	{"linux-gnu", "linux-gnueabi"},                       /* config.guess's os: OSTYPE */
 };
 #define NTOKENS (sizeof(tokens) / sizeof(tokens[0]))
 
@@ -196,7 +197,11 @@ struct refs {
 	size_t ncode;
 	uint64_t data[32]; /* file offsets of R_X86_64_RELATIVE addends */
 	size_t ndata;
-	int inside;        /* a reference into the middle of the string */
+	int inside;        /* references into the middle of the string */
+	uint64_t in_at[32];    /* where each is (file offset of disp32 or addend) */
+	uint64_t in_end[32];   /* code: the vaddr after the instruction; data: 0 */
+	uint64_t in_off[32];   /* how far into the string it points */
+	size_t nin;
 	int length_near;   /* a length constant next to a code reference */
 };
 
@@ -247,6 +252,12 @@ static void find_refs(const struct image *im, uint64_t vaddr, size_t len, struct
 			end = p->p_vaddr + (at + 6 - p->p_offset);
 			target = end + (uint64_t)(int64_t)(int32_t)le32(b + rex + 2);
 			if (target > vaddr && target <= vaddr + len) {
+				if (r->nin < 32) {
+					r->in_at[r->nin] = at + 2;
+					r->in_end[r->nin] = end;
+					r->in_off[r->nin] = target - vaddr;
+				}
+				r->nin++;
 				r->inside = 1;
 			} else if (target == vaddr) {
 				if (r->ncode < 32) {
@@ -276,6 +287,12 @@ static void find_refs(const struct image *im, uint64_t vaddr, size_t len, struct
 			if (ELF64_R_TYPE(rel.r_info) != R_X86_64_RELATIVE)
 				continue;
 			if ((uint64_t)rel.r_addend > vaddr && (uint64_t)rel.r_addend <= vaddr + len) {
+				if (r->nin < 32) {
+					r->in_at[r->nin] = o + offsetof(Elf64_Rela, r_addend);
+					r->in_end[r->nin] = 0;
+					r->in_off[r->nin] = (uint64_t)rel.r_addend - vaddr;
+				}
+				r->nin++;
 				r->inside = 1;
 			} else if ((uint64_t)rel.r_addend == vaddr) {
 				if (r->ndata < 32)
@@ -419,10 +436,49 @@ int ac_retell_plan(const unsigned char *buf, size_t len, const struct ac_retell 
 				if ((r = ac_patch_add(info, refs.data[k], (const char *)le, 8)))
 					return r;
 			}
-			/* The old bytes cleared (a reference missed reads ""), unless
-			 * a tail of them is a string of its own (the linker merges
-			 * "linux-gnu" into "x86_64-pc-linux-gnu"). */
-			for (size_t k = 0; !refs.inside && k < fl; k += AC_PATCH_MAX)
+			/* A tail of the string that is a string of its own (the
+			 * linker merged OSTYPE's "linux-gnu" into MACHTYPE's
+			 * "x86_64-pc-linux-gnu"): its references go to the same
+			 * tail of the moved string when that tail is the root's
+			 * form of it ("linux-gnueabi"); else they keep the old
+			 * bytes, which then stay. */
+			int keep_old = refs.nin > 32;
+
+			for (size_t k = 0; k < refs.nin && k < 32; k++) {
+				const char *tail = pairs[i].from + refs.in_off[k];
+				char mapped[AC_RETELL_MAX + 1];
+				size_t ml;
+				uint64_t nt;
+
+				if (refs.in_off[k] >= fl || map_names(tail, mapped, sizeof(mapped)) < 0 ||
+				    (ml = strlen(mapped)) > tl || strcmp(pairs[i].to + tl - ml, mapped)) {
+					keep_old = 1;
+					continue;
+				}
+				nt = nv + (tl - ml);
+				if (refs.in_end[k]) {
+					int64_t d = (int64_t)(nt - refs.in_end[k]);
+					unsigned char le[4];
+
+					if (d < INT32_MIN || d > INT32_MAX) {
+						keep_old = 1;
+						continue;
+					}
+					for (int b = 0; b < 4; b++)
+						le[b] = (unsigned char)((uint64_t)d >> (8 * b));
+					r = ac_patch_add(info, refs.in_at[k], (const char *)le, 4);
+				} else {
+					unsigned char le[8];
+
+					for (int b = 0; b < 8; b++)
+						le[b] = (unsigned char)(nt >> (8 * b));
+					r = ac_patch_add(info, refs.in_at[k], (const char *)le, 8);
+				}
+				if (r)
+					return r;
+			}
+			/* The old bytes cleared: a reference missed reads "". */
+			for (size_t k = 0; !keep_old && k < fl; k += AC_PATCH_MAX)
 				if ((r = ac_patch_add(info, off + k, zero,
 						      fl - k < AC_PATCH_MAX ? fl - k : AC_PATCH_MAX)))
 					return r;

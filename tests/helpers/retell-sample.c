@@ -18,6 +18,12 @@ __attribute__((noinline)) static void from_code(void)
 	puts("x86_64-linux-gnu-thread-multi");
 }
 
+/* A tail of host_type's string (the linker merges it into that one). */
+__attribute__((noinline)) static void tail(void)
+{
+	puts("linux-gnu");
+}
+
 __attribute__((noinline)) static void apart(void)
 {
 	for (int i = 0; i < 3; i++)
@@ -43,5 +49,7 @@ int main(void)
 	/* The same length, and shorter. */
 	puts("amd64");
 	puts("x86_64");
+	apart();
+	tail();
 	return 0;
 }
