@@ -26,6 +26,8 @@
 # itself), from accelctl account. Results go to $ACCEL_CORPUS_OUT (default
 # /var/tmp/accel-corpus)/SOURCE/.
 #
+# $ACCEL_CORPUS_TIMEOUT (default 7200) bounds each entry's builds in seconds.
+#
 # Exit status: 0 every entry IDENTICAL, SAME-CONTENT or IDENTIFICATION-ONLY,
 # 1 otherwise, 2 usage.
 set -uo pipefail
@@ -36,6 +38,9 @@ list=$HERE/../bench/corpus.list table="" ci=0 only="" native=1
 CACHE=${ACCEL_CORPUS_CACHE:-/var/cache/accel/corpus}
 OUT=${ACCEL_CORPUS_OUT:-/var/tmp/accel-corpus}
 JOBS=${ACCEL_CORPUS_JOBS:-1}
+# A build that hangs (a configure test under qemu-user can) ends after this
+# many seconds, as FAILED (timeout).
+LIMIT=${ACCEL_CORPUS_TIMEOUT:-7200}
 CTL=${ACCEL_CTL:-accelctl}
 
 usage() { sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -108,8 +113,8 @@ while IFS=$'\t' read -r spec system with mark; do
 	echo "corpus: $spec ($system)${with:+, with $with}" >&2
 	if [ -f "$ref/.complete" ]; then
 		echo "corpus: $spec: the emulated build is cached ($ref)" >&2
-		bash "$HERE/compare-build.sh" "${cmp_args[@]}" --accelerated-only "$spec" \
-			> "$dir/compare.out" 2> "$dir/compare.log"
+		timeout --kill-after=120 "$LIMIT" bash "$HERE/compare-build.sh" "${cmp_args[@]}" \
+			--accelerated-only "$spec" > "$dir/compare.out" 2> "$dir/compare.log"
 		rc=$?
 		if [ "$rc" = 0 ]; then
 			rm -rf "$dir/emulated"
@@ -119,7 +124,8 @@ while IFS=$'\t' read -r spec system with mark; do
 			[ "$rc" != 3 ] || rc=5
 		fi
 	else
-		bash "$HERE/compare-build.sh" "${cmp_args[@]}" "$spec" > "$dir/compare.out" 2> "$dir/compare.log"
+		timeout --kill-after=120 "$LIMIT" bash "$HERE/compare-build.sh" "${cmp_args[@]}" "$spec" \
+			> "$dir/compare.out" 2> "$dir/compare.log"
 		rc=$?
 		if grep -q "emulated build: exit 0" "$dir/compare.log"; then
 			rm -rf "$ref.tmp"
@@ -129,6 +135,7 @@ while IFS=$'\t' read -r spec system with mark; do
 		fi
 	fi
 	case $rc in
+	124 | 137) result="FAILED (timeout after $LIMIT s)" ;;
 	0) if grep -q '^SAME-CONTENT' "$dir/report.txt" 2>/dev/null; then result=SAME-CONTENT; else result=IDENTICAL; fi ;;
 	5) result=IDENTIFICATION-ONLY ;;
 	1) result=DIFFERENT ;;
