@@ -92,25 +92,9 @@ native_build() {
 	echo "$t0 $t1" | awk '{ printf "%.0f\n", $2 - $1 }'
 }
 
-rows=() failed=0 n=0
-while IFS=$'\t' read -r spec system with mark; do
-	case $spec in '' | '#'*) continue ;; esac
-	src=${spec%%=*}
-	[ "$ci" = 0 ] || [ "$mark" = ci ] || continue
-	[ -z "$only" ] || [[ $only == *",$src,"* ]] || continue
-	n=$((n + 1))
-	[ "$with" != - ] || with=""
-	dir=$OUT/$src
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	# shellcheck disable=SC2086
-	tarball=$(bash "$HERE/buildd-root.sh" cache ${with//,/ } 2> "$dir/root.log") ||
-		{ rows+=("| $spec | $system | FAILED (root: $(tail -n 1 "$dir/root.log")) | | | | |"); failed=$((failed + 1)); continue; }
-	key=$(printf '%s\n' "${tarball##*/}" "$spec" "$with" "parallel=$JOBS" | sha256sum | cut -c1-16)
-	ref=$CACHE/$src-$key
-	cmp_args=(--out "$dir" --jobs "$JOBS")
-	[ -z "$with" ] || cmp_args+=(--with "$with")
-	echo "corpus: $spec ($system)${with:+, with $with}" >&2
+# try_build: compare-build for the entry (spec, dir, ref, cmp_args), or only
+# its accelerated build against the cached emulated one; rc says how it went.
+try_build() {
 	if [ -f "$ref/.complete" ]; then
 		echo "corpus: $spec: the emulated build is cached ($ref)" >&2
 		timeout --kill-after=120 "$LIMIT" bash "$HERE/compare-build.sh" "${cmp_args[@]}" \
@@ -133,6 +117,45 @@ while IFS=$'\t' read -r spec system with mark; do
 			cp -a "$dir/emulated" "$ref.tmp/" && touch "$ref.tmp/.complete" &&
 				rm -rf "$ref" && mv "$ref.tmp" "$ref"
 		fi
+	fi
+}
+
+rows=() failed=0 n=0
+while IFS=$'\t' read -r spec system with mark; do
+	case $spec in '' | '#'*) continue ;; esac
+	src=${spec%%=*}
+	[ "$ci" = 0 ] || [ "$mark" = ci ] || continue
+	[ -z "$only" ] || [[ $only == *",$src,"* ]] || continue
+	n=$((n + 1))
+	[ "$with" != - ] || with=""
+	dir=$OUT/$src
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	# shellcheck disable=SC2086
+	tarball=$(bash "$HERE/buildd-root.sh" cache ${with//,/ } 2> "$dir/root.log") ||
+		{ rows+=("| $spec | $system | FAILED (root: $(tail -n 1 "$dir/root.log")) | | | | |"); failed=$((failed + 1)); continue; }
+	key=$(printf '%s\n' "${tarball##*/}" "$spec" "$with" "parallel=$JOBS" | sha256sum | cut -c1-16)
+	ref=$CACHE/$src-$key
+	cmp_args=(--out "$dir" --jobs "$JOBS")
+	[ -z "$with" ] || cmp_args+=(--with "$with")
+	echo "corpus: $spec ($system)${with:+, with $with}" >&2
+	# A build dependency the list forgot (Build-Depends-Indep, say): the
+	# root's dpkg-checkbuilddeps names it; one more try with it.
+	missing=""
+	try_build
+	if [ "$rc" = 4 ] && [ -z "$missing" ] &&
+		missing=$(sed -n 's/.*Unmet build dependencies: //p' "$dir/src/builddeps.log" 2>/dev/null |
+			sed 's/([^)]*)//g; s/<[^>]*>//g; s/\[[^]]*\]//g; s/|[^ ]*//g' | tr -s ' ' ',' |
+			sed 's/^,//; s/,$//') && [ -n "$missing" ]; then
+		echo "corpus: $spec: the list lacks $missing; one more try with them" >&2
+		with=${with:+$with,}$missing
+		# shellcheck disable=SC2086
+		tarball=$(bash "$HERE/buildd-root.sh" cache ${with//,/ } 2> "$dir/root.log") || true
+		key=$(printf '%s\n' "${tarball##*/}" "$spec" "$with" "parallel=$JOBS" | sha256sum | cut -c1-16)
+		ref=$CACHE/$src-$key
+		cmp_args=(--out "$dir" --jobs "$JOBS" --with "$with")
+		try_build
+		system="$system (list lacks $missing)"
 	fi
 	case $rc in
 	124 | 137) result="FAILED (timeout after $LIMIT s)" ;;
