@@ -16,6 +16,8 @@
 #   --no-compiler      keep the compiler emulated even when a host build of
 #                      the root's exact GCC is in $ACCEL_TOOLCHAINS (default
 #                      /var/cache/accel/test-store/toolchains, `make toolchain`)
+#   --enable PKG[,PKG] in the accelerated root, also run these packages'
+#                      programs natively (accelctl enable -p PKG)
 #   --debian-cross     run the compiler as Debian's cross compiler instead
 #                      (imported there with accel-build-toolchain
 #                      --debian-cross; enabled with --allow-toolchain-skew)
@@ -46,13 +48,14 @@ DISPATCH=${ACCEL_DISPATCH:-}
 FUSEVIEW=${ACCEL_FUSEVIEW:-}
 
 die() { echo "compare-build: $*" >&2; exit "${2:-4}"; }
-usage() { sed -n '5,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-with="" out="" sequential=0 jobs=1 keep=0 compiler=1 only_acc=0
+with="" out="" sequential=0 jobs=1 keep=0 compiler=1 only_acc=0 enable=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--with) [ $# -ge 2 ] || usage; with=${2//,/ }; shift 2 ;;
 	--out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+	--enable) [ $# -ge 2 ] || usage; enable=${2//,/ }; shift 2 ;;
 	--sequential) sequential=1; shift ;;
 	--jobs) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; jobs=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -193,6 +196,10 @@ setup_accel() {
 	[ "$compiler" != cross ] || "$CTL" --state-dir "$state" --root "$acc" enable --allow-toolchain-skew gcc \
 		>> "$out/accelerated/bootstrap.log" 2>&1 ||
 		die "accelctl enable --allow-toolchain-skew gcc failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
+	for p in $enable; do
+		"$CTL" --state-dir "$state" --root "$acc" enable -p "$p" >> "$out/accelerated/bootstrap.log" 2>&1 ||
+			die "accelctl enable -p $p failed: $(tail -n 1 "$out/accelerated/bootstrap.log")"
+	done
 	# Running accel-bootstrap again (the restart and reboot path) keeps what
 	# accelctl allowed for the root.
 	[ "$compiler" != cross ] || "$BOOTSTRAP" "${bs_args[@]}" "$acc" >> "$out/accelerated/bootstrap.log" 2>&1 ||

@@ -121,7 +121,7 @@ try_build() {
 }
 
 rows=() failed=0 n=0
-while IFS=$'\t' read -r spec system with mark; do
+while IFS=$'\t' read -r spec system with mark enable; do
 	case $spec in '' | '#'*) continue ;; esac
 	src=${spec%%=*}
 	[ "$ci" = 0 ] || [ "$mark" = ci ] || continue
@@ -138,6 +138,9 @@ while IFS=$'\t' read -r spec system with mark; do
 	ref=$CACHE/$src-$key
 	cmp_args=(--out "$dir" --jobs "$JOBS")
 	[ -z "$with" ] || cmp_args+=(--with "$with")
+	# What else runs natively in the accelerated root (not part of the key:
+	# the emulated build does not depend on it).
+	[ -z "${enable:-}" ] || [ "$enable" = - ] || { cmp_args+=(--enable "$enable"); system="$system; native: $enable"; }
 	echo "corpus: $spec ($system)${with:+, with $with}" >&2
 	# A build dependency the list forgot (Build-Depends-Indep, say): the
 	# root's dpkg-checkbuilddeps names it; one more try with it.
@@ -154,6 +157,7 @@ while IFS=$'\t' read -r spec system with mark; do
 		key=$(printf '%s\n' "${tarball##*/}" "$spec" "$with" "parallel=$JOBS" | sha256sum | cut -c1-16)
 		ref=$CACHE/$src-$key
 		cmp_args=(--out "$dir" --jobs "$JOBS" --with "$with")
+		[ -z "${enable:-}" ] || [ "$enable" = - ] || cmp_args+=(--enable "$enable")
 		try_build
 		system="$system (list lacks $missing)"
 	fi
