@@ -12,6 +12,8 @@
 #                  corpus), with the machine and the date
 #   --no-native    skip the native builds on the host (they install the
 #                  build dependencies' amd64 packages on the host)
+#   --report       build nothing: the table of the results already in the
+#                  results directory (a run cut short, say)
 #
 # The emulated build of an entry is slow and does not depend on accel: its
 # result is kept in $ACCEL_CORPUS_CACHE (default /var/cache/accel/corpus)
@@ -34,7 +36,7 @@ set -uo pipefail
 unset MAKELEVEL MAKEFLAGS MFLAGS
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-list=$HERE/../bench/corpus.list table="" ci=0 only="" native=1
+list=$HERE/../bench/corpus.list table="" ci=0 only="" native=1 report=0
 CACHE=${ACCEL_CORPUS_CACHE:-/var/cache/accel/corpus}
 OUT=${ACCEL_CORPUS_OUT:-/var/tmp/accel-corpus}
 JOBS=${ACCEL_CORPUS_JOBS:-1}
@@ -43,7 +45,7 @@ JOBS=${ACCEL_CORPUS_JOBS:-1}
 LIMIT=${ACCEL_CORPUS_TIMEOUT:-7200}
 CTL=${ACCEL_CTL:-accelctl}
 
-usage() { sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--list) [ $# -ge 2 ] || usage; list=$2; shift 2 ;;
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--only) [ $# -ge 2 ] || usage; only=",$2,"; shift 2 ;;
 	--table) [ $# -ge 2 ] || usage; table=$2; shift 2 ;;
 	--no-native) native=0; shift ;;
+	--report) report=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "corpus: unknown argument $1" >&2; usage ;;
 	esac
@@ -89,7 +92,7 @@ native_build() {
 		sh -c "cd '$dir/native/src/tree' && exec dpkg-buildpackage -us -uc -b --rules-requires-root" \
 		> "$dir/native/build.log" 2>&1 || { echo "n/a"; return; }
 	t1=$(date +%s.%N)
-	echo "$t0 $t1" | awk '{ printf "%.0f\n", $2 - $1 }'
+	echo "$t0 $t1" | awk '{ printf "%.0f\n", $2 - $1 }' | tee "$dir/native/seconds"
 }
 
 # try_build: compare-build for the entry (spec, dir, ref, cmp_args), or only
@@ -120,6 +123,26 @@ try_build() {
 	fi
 }
 
+# The result of an entry from what its directory holds: compare-debs's
+# report, or where it failed.
+classify() {
+	local dir=$1
+	if [ -s "$dir/report.txt" ]; then
+		if grep -qE '^(DIFFERENT|MISSING) ' "$dir/report.txt"; then echo DIFFERENT
+		elif grep -q '^IDENTIFICATION-ONLY ' "$dir/report.txt"; then echo IDENTIFICATION-ONLY
+		elif grep -q '^SAME-CONTENT ' "$dir/report.txt"; then echo SAME-CONTENT
+		else echo IDENTICAL; fi
+	elif grep -q "emulated build failed" "$dir/compare.log" 2>/dev/null; then
+		echo "FAILED (emulated)"
+	elif grep -q "accelerated build failed\|accelerated build: exit [1-9]" "$dir/compare.log" 2>/dev/null; then
+		echo "FAILED (accelerated: $(grep -m1 -E 'error|Error|failed' "$dir/accelerated/build.log" | cut -c1-80))"
+	elif [ -f "$dir/compare.log" ]; then
+		echo "FAILED (set-up: $(tail -n 1 "$dir/compare.log" | cut -c1-80))"
+	else
+		echo "not built"
+	fi
+}
+
 rows=() failed=0 n=0
 while IFS=$'\t' read -r spec system with mark enable; do
 	case $spec in '' | '#'*) continue ;; esac
@@ -129,6 +152,16 @@ while IFS=$'\t' read -r spec system with mark enable; do
 	n=$((n + 1))
 	[ "$with" != - ] || with=""
 	dir=$OUT/$src
+	if [ "$report" = 1 ]; then
+		if [ -f "$dir/row.md" ]; then row=$(cat "$dir/row.md"); else
+			read -r root_share own_share < <(shares "$dir/accelerated/account.txt"; echo)
+			top=$(top_emulated "$dir/accelerated/account.txt")
+			row="| $spec | $system | $(classify "$dir") | $(cat "$dir/emulated/seconds" 2>/dev/null) | $(cat "$dir/accelerated/seconds" 2>/dev/null) | $(cat "$dir/native/seconds" 2>/dev/null || echo n/a) | ${root_share:-}${top:+ (top: ${top% *} ${top#* })} | ${own_share:-} |"
+		fi
+		rows+=("$row")
+		case $row in *"| IDENTICAL |"* | *"| SAME-CONTENT |"* | *"| IDENTIFICATION-ONLY |"*) ;; *) failed=$((failed + 1)) ;; esac
+		continue
+	fi
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	# shellcheck disable=SC2086
@@ -178,6 +211,7 @@ while IFS=$'\t' read -r spec system with mark enable; do
 	read -r root_share own_share < <(shares "$dir/accelerated/account.txt"; echo)
 	top=$(top_emulated "$dir/accelerated/account.txt")
 	rows+=("| $spec | $system | $result | ${emu_s:-} | ${acc_s:-} | $nat_s | ${root_share:-}${top:+ (top: ${top% *} ${top#* })} | ${own_share:-} |")
+	printf '%s\n' "${rows[-1]}" > "$dir/row.md"
 	echo "corpus: $spec: $result" >&2
 done < "$list"
 
