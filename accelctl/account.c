@@ -232,6 +232,43 @@ static void origins_close(struct origins *o)
 	o->n = 0;
 }
 
+/* What would run the emulated root program path (of package pkg, in root
+ * which) natively, into line. */
+static void advice(const struct origins *o, size_t which, const struct ac_pkg *pkg,
+		   const char *path, char *line, size_t size)
+{
+	const struct ac_rootdb *db = &o->db[which];
+	char dir[1024], full[PATH_MAX + 1024], root[PATH_MAX + 16] = "";
+	char **cc = NULL;
+	size_t ncc = 0;
+	struct ac_pkg *gcc;
+	struct stat st;
+	int in_store, compiler = 0;
+
+	ac_store_pkgdir(pkg, dir, sizeof(dir));
+	snprintf(full, sizeof(full), "%s/%s", o->store[which], dir);
+	in_store = o->store[which][0] && !stat(full, &st);
+	if (o->n > 1)
+		snprintf(root, sizeof(root), " --root %s", db->root);
+	if (ac_rootdb_compiler(db, &cc, &ncc, &gcc) >= 0)
+		for (size_t i = 0; i < ncc; i++)
+			compiler |= !strcmp(cc[i], path);
+	ac_strv_free(cc, ncc);
+	if (compiler && pkg->toolchain && !in_store)
+		snprintf(line, size, "  [%s %s; the host build of the root's GCC first: "
+			 "accel-build-toolchain %s, then accelctl%s enable gcc]",
+			 pkg->name, pkg->version, db->root, root);
+	else if (compiler)
+		snprintf(line, size, "  [%s %s; with the compiler: accelctl%s enable gcc]", pkg->name,
+			 pkg->version, root);
+	else if (!strncmp(pkg->name, "binutils", 8))
+		snprintf(line, size, "  [%s %s; kept emulated: its host build does not write the "
+			 "same bytes yet (kbuild-notes/toolchain.md)]", pkg->name, pkg->version);
+	else
+		snprintf(line, size, "  [%s %s; accelctl%s enable %s%s]", pkg->name, pkg->version,
+			 root, path, in_store ? "" : " (fetches it)");
+}
+
 /* --------------------------------------------------------------- report */
 
 static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t lost,
@@ -279,7 +316,7 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 	 * natively), emulated programs of the build's own, native ones. */
 	for (int list = 0; list < 3; list++) {
 		static const char *const head[] = {
-			"top emulated root programs (a host build exists for each; the line runs it natively):",
+			"top emulated root programs (and what would run each natively):",
 			"top emulated programs the build made (not in any root package: only qemu runs them):",
 			"top native:"};
 		int k = list < 2 ? AC_RUN_EMULATED : AC_RUN_NATIVE;
@@ -299,17 +336,8 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 				if ((list == 0) != (pkg != NULL))
 					continue;
 			}
-			if (pkg) {
-				char dir[1024], full[PATH_MAX + 1024];
-				struct stat st;
-
-				ac_store_pkgdir(pkg, dir, sizeof(dir));
-				snprintf(full, sizeof(full), "%s/%s", o->store[which], dir);
-				snprintf(line, sizeof(line), "  [%s %s; accelctl%s%s enable %s%s]",
-					 pkg->name, pkg->version, o->n > 1 ? " --root " : "",
-					 o->n > 1 ? o->db[which].root : "", path,
-					 o->store[which][0] && !stat(full, &st) ? "" : " (fetches it)");
-			}
+			if (pkg)
+				advice(o, which, pkg, path, line, sizeof(line));
 			fprintf(out, "  %9.2f %5.1f%% %7llu  %s%s\n", (double)p->cpu_us / 1e6,
 				all ? 100.0 * (double)p->cpu_us / (double)all : 0.0,
 				(unsigned long long)p->runs, p->comm, line);
