@@ -132,6 +132,8 @@ static int rules(struct ac_account *a, const char *state_dir)
 struct origins {
 	struct ac_rootdb db[MAX_ROOTS];
 	char store[MAX_ROOTS][PATH_MAX];
+	char **cc[MAX_ROOTS]; /* the compiler's programs (ac_rootdb_compiler) */
+	size_t ncc[MAX_ROOTS];
 	size_t n;
 };
 
@@ -140,8 +142,17 @@ static int open_origin(void *ctx, const char *root, const char *dir)
 	struct origins *o = ctx;
 	char buf[PATH_MAX];
 
+	struct ac_pkg *gcc;
+
 	if (o->n >= MAX_ROOTS || ac_rootdb_open(&o->db[o->n], root, NULL))
 		return 0;
+	o->cc[o->n] = NULL;
+	o->ncc[o->n] = 0;
+	if (ac_rootdb_compiler(&o->db[o->n], &o->cc[o->n], &o->ncc[o->n], &gcc) < 0) {
+		ac_strv_free(o->cc[o->n], o->ncc[o->n]);
+		o->cc[o->n] = NULL;
+		o->ncc[o->n] = 0;
+	}
 	o->store[o->n][0] = '\0';
 	snprintf(buf, sizeof(buf), "%s/" AC_STATE_STORE, dir);
 	{
@@ -201,22 +212,17 @@ static struct ac_pkg *root_program(const struct origins *o, const char *comm, ch
 	if (!comm[0] || strchr(comm, '/'))
 		return NULL;
 	for (size_t r = 0; r < o->n; r++) {
-		char **cc = NULL;
-		size_t ncc = 0;
-		struct ac_pkg *p = NULL, *gcc;
+		struct ac_pkg *p = NULL;
 
 		for (size_t i = 0; !p && i < sizeof(bins) / sizeof(bins[0]); i++)
 			p = program_in(&o->db[r], bins[i], comm, path, size);
-		if (!p && ac_rootdb_compiler(&o->db[r], &cc, &ncc, &gcc) >= 0) {
-			for (size_t i = 0; !p && i < ncc; i++) {
-				const char *b = strrchr(cc[i], '/') + 1;
+		for (size_t i = 0; !p && i < o->ncc[r]; i++) {
+			const char *b = strrchr(o->cc[r][i], '/') + 1;
 
-				if (!strncmp(b, comm, COMM_MAX) &&
-				    !ac_program_check(&o->db[r], cc[i], &p, NULL))
-					snprintf(path, size, "%s", cc[i]);
-			}
+			if (!strncmp(b, comm, COMM_MAX) &&
+			    !ac_program_check(&o->db[r], o->cc[r][i], &p, NULL))
+				snprintf(path, size, "%s", o->cc[r][i]);
 		}
-		ac_strv_free(cc, ncc);
 		if (p) {
 			*which = r;
 			return p;
@@ -227,8 +233,10 @@ static struct ac_pkg *root_program(const struct origins *o, const char *comm, ch
 
 static void origins_close(struct origins *o)
 {
-	for (size_t i = 0; i < o->n; i++)
+	for (size_t i = 0; i < o->n; i++) {
 		ac_rootdb_close(&o->db[i]);
+		ac_strv_free(o->cc[i], o->ncc[i]);
+	}
 	o->n = 0;
 }
 
@@ -239,9 +247,6 @@ static void advice(const struct origins *o, size_t which, const struct ac_pkg *p
 {
 	const struct ac_rootdb *db = &o->db[which];
 	char dir[1024], full[PATH_MAX + 1024], root[PATH_MAX + 16] = "";
-	char **cc = NULL;
-	size_t ncc = 0;
-	struct ac_pkg *gcc;
 	struct stat st;
 	int in_store, compiler = 0;
 
@@ -250,10 +255,8 @@ static void advice(const struct origins *o, size_t which, const struct ac_pkg *p
 	in_store = o->store[which][0] && !stat(full, &st);
 	if (o->n > 1)
 		snprintf(root, sizeof(root), " --root %s", db->root);
-	if (ac_rootdb_compiler(db, &cc, &ncc, &gcc) >= 0)
-		for (size_t i = 0; i < ncc; i++)
-			compiler |= !strcmp(cc[i], path);
-	ac_strv_free(cc, ncc);
+	for (size_t i = 0; i < o->ncc[which]; i++)
+		compiler |= !strcmp(o->cc[which][i], path);
 	if (compiler && pkg->toolchain && !in_store)
 		snprintf(line, size, "  [%s %s; the host build of the root's GCC first: "
 			 "accel-build-toolchain %s, then accelctl%s enable gcc]",

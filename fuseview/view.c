@@ -566,6 +566,26 @@ static struct node *dir_node(struct view *v, struct builder *b, const char *path
 	return n;
 }
 
+/* A new symbolic link node at path with target (in the index); NULL and
+ * *err on failure. */
+static struct node *link_new(struct view *v, const char *path, const char *target,
+			     const struct node *stale, int *err)
+{
+	struct node *l = node_new(v, NODE_LINK, path, target);
+
+	if (!l) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	l->size = strlen(target);
+	l->mode = 0777;
+	if (stale)
+		index_replace(stale, l);
+	else if ((*err = index_add(l)))
+		return NULL;
+	return l;
+}
+
 /* Program n's self link, /lib-x86/.eXXX -> its root path (the view path
  * is the program's canonical root path). Kept across reloads like any
  * node: the same name and target find the same node. */
@@ -578,14 +598,8 @@ static int add_self_link(struct view *v, struct builder *b, const struct node *n
 	if ((size_t)snprintf(target, sizeof(target), "/%s", n->path) >= sizeof(target))
 		return 0;
 	l = index_find(n->self, target);
-	if (!l || l->kind != NODE_LINK) {
-		if (!(l = node_new(v, NODE_LINK, n->self, target)))
-			return -ENOMEM;
-		l->size = strlen(target);
-		l->mode = 0777;
-		if ((err = index_add(l)))
-			return err;
-	}
+	if ((!l || l->kind != NODE_LINK) && !(l = link_new(v, n->self, target, NULL, &err)))
+		return err;
 	if (!(root = dir_node(v, b, "", &err)))
 		return err ? err : -ENOMEM;
 	return builder_add(b, root->ino, l);
@@ -615,18 +629,8 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			stale = n;
 			n = NULL;
 		}
-		if (!n && e[i].link) {
-			if (!(n = node_new(v, NODE_LINK, e[i].view, e[i].source))) {
-				err = -ENOMEM;
-				break;
-			}
-			n->size = strlen(n->source);
-			n->mode = 0777;
-			if (stale)
-				index_replace(stale, n);
-			else if ((err = index_add(n)))
-				break;
-		}
+		if (!n && e[i].link && !(n = link_new(v, e[i].view, e[i].source, stale, &err)))
+			break;
 		if (!n) {
 			if (!(n = node_new(v, NODE_FILE, e[i].view, e[i].source))) {
 				err = -ENOMEM;

@@ -132,33 +132,45 @@ __attribute__((noreturn)) static void supervise(int fd, const char *machine, siz
 	}
 }
 
-/* Receive one fd over sock (SCM_RIGHTS); -errno, or -EPIPE when the sender
- * closed its end without sending. */
-static long recv_fd(int sock)
-{
+/* One message carrying one fd (SCM_RIGHTS) and one byte of data. */
+struct fd_msg {
 	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} c;
 	struct msghdr m;
+};
+
+static void fd_msg_init(struct fd_msg *f)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->byte = 'L';
+	f->iov.iov_base = &f->byte;
+	f->iov.iov_len = 1;
+	f->m.msg_iov = &f->iov;
+	f->m.msg_iovlen = 1;
+	f->m.msg_control = f->c.buf;
+	f->m.msg_controllen = sizeof(f->c.buf);
+}
+
+/* Receive one fd over sock; -errno, or -EPIPE when the sender closed its
+ * end without sending. */
+static long recv_fd(int sock)
+{
+	struct fd_msg f;
 	struct cmsghdr *h;
 	long r;
 	int fd;
 
-	__builtin_memset(&m, 0, sizeof(m));
-	__builtin_memset(&c, 0, sizeof(c));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.buf;
-	m.msg_controllen = sizeof(c.buf);
+	fd_msg_init(&f);
 	do
-		r = ac_sys(SYS_recvmsg, sock, (long)&m, MSG_CMSG_CLOEXEC, 0, 0, 0);
+		r = ac_sys(SYS_recvmsg, sock, (long)&f.m, MSG_CMSG_CLOEXEC, 0, 0, 0);
 	while (r == -EINTR);
 	if (r < 0)
 		return r;
-	h = CMSG_FIRSTHDR(&m);
+	h = CMSG_FIRSTHDR(&f.m);
 	if (r == 0 || !h || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
 	    h->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EPIPE;
@@ -168,29 +180,18 @@ static long recv_fd(int sock)
 
 static long send_fd(int sock, int fd)
 {
-	char byte = 'L';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
+	struct fd_msg f;
 	struct cmsghdr *h;
 	long r;
 
-	__builtin_memset(&m, 0, sizeof(m));
-	__builtin_memset(&c, 0, sizeof(c));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.buf;
-	m.msg_controllen = sizeof(c.buf);
-	h = CMSG_FIRSTHDR(&m);
+	fd_msg_init(&f);
+	h = CMSG_FIRSTHDR(&f.m);
 	h->cmsg_level = SOL_SOCKET;
 	h->cmsg_type = SCM_RIGHTS;
 	h->cmsg_len = CMSG_LEN(sizeof(int));
 	__builtin_memcpy(CMSG_DATA(h), &fd, sizeof(fd));
 	do
-		r = ac_sys(SYS_sendmsg, sock, (long)&m, MSG_NOSIGNAL, 0, 0, 0);
+		r = ac_sys(SYS_sendmsg, sock, (long)&f.m, MSG_NOSIGNAL, 0, 0, 0);
 	while (r == -EINTR);
 	return r < 0 ? r : 0;
 }

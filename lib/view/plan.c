@@ -323,52 +323,19 @@ static int in_store(struct planner *pl, struct ac_pkg *p)
  * links there instead (the link resolves inside the root). .so and .ph
  * files, and ELF files of any name, stay the host's.
  */
-#define PERL_MAX_COMPARE (8u << 20)
-
 static int in_perl_tree(const char *path)
 {
 	static const char *const dirs[] = {"/perl-base/", "/perl/", "/perl5/"};
-	const char *tail = strstr(path, AC_HOST_USRLIB + 1);
+	const char *tail = path + sizeof(AC_HOST_USRLIB) - 2;
 	size_t len = strlen(path);
 
-	if (tail != path)
-		return 0;
-	tail += sizeof(AC_HOST_USRLIB) - 2;
-	if ((len > 3 && !strcmp(path + len - 3, ".so")) || (len > 3 && !strcmp(path + len - 3, ".ph")))
+	if (strncmp(path, AC_HOST_USRLIB + 1, sizeof(AC_HOST_USRLIB) - 2) ||
+	    (len > 3 && (!strcmp(path + len - 3, ".so") || !strcmp(path + len - 3, ".ph"))))
 		return 0;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!strncmp(tail, dirs[i], strlen(dirs[i])))
 			return 1;
 	return 0;
-}
-
-/* Read a whole small regular file: 1 and *buf (malloc'ed), 0 if it is not
- * one (too large, not regular, unreadable). */
-static int slurp(int dirfd, const char *path, char **buf, size_t *len)
-{
-	struct stat st;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n = 0;
-
-	*buf = NULL;
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > PERL_MAX_COMPARE ||
-	    !(*buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return 0;
-	}
-	for (size_t got = 0; got < (size_t)st.st_size; got += (size_t)n)
-		if ((n = read(fd, *buf + got, (size_t)st.st_size - got)) <= 0)
-			break;
-	close(fd);
-	if (n < 0) {
-		free(*buf);
-		*buf = NULL;
-		return 0;
-	}
-	*len = (size_t)st.st_size;
-	return 1;
 }
 
 /* The root's armel counterpart of package file path (usr/lib/x86_64-linux-gnu/perl...)
@@ -378,9 +345,8 @@ static int perl_target_file(struct planner *pl, const char *path, const char *so
 			    char *target, size_t size)
 {
 	char armel[AC_PATH_MAX];
-	char *a = NULL, *h = NULL;
-	size_t al = 0, hl = 0;
-	int differ;
+	struct mapped a, h;
+	int differ = 0;
 
 	if (!in_perl_tree(path) || is_elf_file(pl->s, source))
 		return 0;
@@ -388,13 +354,14 @@ static int perl_target_file(struct planner *pl, const char *path, const char *so
 			     path + sizeof(AC_HOST_USRLIB) - 2) >= sizeof(armel) ||
 	    ac_canon(pl->db->rootfd, "/", armel, target, size) <= 0)
 		return 0;
-	if (!slurp(pl->db->rootfd, target + 1, &a, &al) || !slurp(pl->s->fd, source, &h, &hl)) {
-		free(a);
-		return 0;
+	/* Empty or unreadable on either side: the host file is served. */
+	if (!map_at(pl->db->rootfd, target, 1, &a)) {
+		if (!map_at(pl->s->fd, source, 0, &h)) {
+			differ = a.len != h.len || memcmp(a.p, h.p, a.len);
+			unmap(&h);
+		}
+		unmap(&a);
 	}
-	differ = al != hl || memcmp(a, h, al);
-	free(a);
-	free(h);
 	return differ;
 }
 
@@ -595,54 +562,25 @@ static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size
 	return r;
 }
 
-/* Read a whole file (relative to dirfd) into *buf (malloc'ed), at most
- * 1 GiB; 0 or -errno. */
-static int read_whole(int dirfd, const char *path, unsigned char **buf, size_t *len)
-{
-	struct stat st;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n = 1;
-	size_t got = 0;
-
-	*buf = NULL;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30) ||
-	    !(*buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return -EINVAL;
-	}
-	while (got < (size_t)st.st_size && (n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (n < 0 || got != (size_t)st.st_size) {
-		free(*buf);
-		*buf = NULL;
-		return -EIO;
-	}
-	*len = got;
-	return 0;
-}
-
 /* The compiled-in strings of program (its host build: source) that its
  * armel build in the root tells otherwise (accel/view/retell.h). */
 static int plan_retells(struct planner *pl, const char *program, const char *source)
 {
 	struct ac_retell pairs[AC_PLAN_MAX_RETELLS];
-	unsigned char *host = NULL, *armel = NULL;
-	size_t hl = 0, al = 0;
+	struct mapped host, armel;
 	int n, r = 0;
 
-	if (read_whole(pl->s->fd, source, &host, &hl) ||
-	    read_whole(pl->db->rootfd, program + 1, &armel, &al)) {
-		free(host);
+	if (map_at(pl->s->fd, source, 0, &host))
 		return 0; /* unreadable here: the daemon refuses it later */
+	if (map_at(pl->db->rootfd, program, 1, &armel)) {
+		unmap(&host);
+		return 0;
 	}
-	n = ac_retell_pairs(host, hl, armel, al, pairs, AC_PLAN_MAX_RETELLS);
+	n = ac_retell_pairs(host.p, host.len, armel.p, armel.len, pairs, AC_PLAN_MAX_RETELLS);
 	if (n == -E2BIG)
 		n = AC_PLAN_MAX_RETELLS; /* the first ones */
-	free(host);
-	free(armel);
+	unmap(&host);
+	unmap(&armel);
 	for (int i = 0; i < n && !r; i++) {
 		struct ac_plan_retell *v = realloc(pl->plan->retells,
 						   (pl->plan->nretells + 1) * sizeof(*v));
