@@ -337,7 +337,7 @@ static int file_prepare(struct view *v, struct node *n, const struct manifest_en
 	}
 	/* Its compiled-in strings, the root's way; one that cannot be
 	 * changed safely stays the host's (logged). */
-	if (!r && elf && program && me->nretell) {
+	if (!r && elf && me->nretell) {
 		char (*why)[128] = calloc(me->nretell, sizeof(*why));
 		int t = why ? ac_retell_plan(map, n->size, me->retell, me->nretell, &info, why)
 			    : -ENOMEM;
@@ -482,7 +482,7 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		e[n].program = !e[n].link && m.nprograms &&
 			       bsearch(e[n].view, m.programs, m.nprograms, sizeof(*m.programs),
 				       cmp_program);
-		for (size_t k = 0; e[n].program && k < m.nretells && !r; k++) {
+		for (size_t k = 0; !e[n].link && k < m.nretells && !r; k++) {
 			struct ac_retell *t;
 
 			if (strcmp(m.retells[k].view, e[n].view))

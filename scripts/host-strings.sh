@@ -1,18 +1,29 @@
 #!/bin/bash
 # host-strings.sh STATE_DIR ROOT [KNOWN]
 #
-# The compiled-in identity of every program a set-up root runs natively:
-# each string of its host (amd64) build that names the host architecture
+# The compiled-in identity of every program a set-up root runs natively
+# and of the libraries the view serves it: each string of the host (amd64)
+# build that names the host architecture
 # (x86_64, x86-64, amd64, i386..i686, the host triplets), set against the
 # armel build of the same version in ROOT. One line per (program, string)
 # on standard output, tab-separated:
 #
 #   PROGRAM  CLASS  STRING  [REASON]
 #
+# PROGRAM is the root path of the program, or of the armel build of the
+# library (/usr/lib/arm-linux-gnueabi/libpkgconf.so.3).
+#
 # CLASS is one of
 #   same     the armel build has the very same string (a table of names)
+#   table    the armel build has it inside a longer string (a table of
+#            names the linker merged otherwise: LLVM's target names)
+#   symbol   a dynamic symbol, DT_NEEDED or DT_SONAME name: only the loader
+#            reads it, to link host code
+#   text     every copy lies in an executable segment (machine code, the
+#            banners hand-written assembly keeps there): no program reads it
 #   interp   PT_INTERP, which the view rewrites to its own loader
-#   alias    a host multiarch path the view rewrites to its same-length alias
+#   alias    a host multiarch path the view rewrites to its same-length alias,
+#            in a file that loads code through it (the loader, dlopen callers)
 #   debug    a .gnu_debugaltlink path (only debuggers read it)
 #   known    differs, and KNOWN (tab-separated PROGRAM STRING REASON lines)
 #            says why that is harmless
@@ -40,25 +51,89 @@ trap 'rm -rf "$tmp"' EXIT
 differs=0
 # view path -> store source, for the file lines
 awk -F'\t' '$1 == "file" { print $2 "\t" $3 }' "$manifest" > "$tmp/files"
+# What to compare: each program (view path and root path are the same),
+# and each library of the host multiarch directories whose armel build the
+# root has under its own (view .accel/usr-lib-x/X: root /usr/lib/TRIPLET/X).
+# Libraries only by a name that a served file needs (DT_NEEDED), as the
+# planner retells them: another name of the same file is never loaded.
 sed -n 's/^# program //p' "$manifest" | sort -u > "$tmp/programs"
-while read -r prog; do
-	src=$(awk -F'\t' -v v="${prog#/}" '$1 == v { print $2; exit }' "$tmp/files")
-	[ -n "$src" ] && [ -f "$root$VIEW$prog" ] || continue
-	# What the view serves (its patches applied), not the store file.
-	strings -a -n 5 "$root$VIEW$prog" | grep -E "$pattern" | LC_ALL=C sort -u > "$tmp/host" || true
+awk -F'\t' '$1 ~ /^\.accel\/(usr-lib-x|lib-x)\// { print "/" $1 }' "$tmp/files" > "$tmp/libs"
+cat "$tmp/programs" "$tmp/libs" | while read -r f; do
+	readelf -d "$root$VIEW$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' || true
+done | LC_ALL=C sort -u > "$tmp/needed"
+{
+	awk '{ print $0 "\t" $0 }' "$tmp/programs"
+	awk -v needed="$tmp/needed" 'BEGIN { while ((getline l < needed) > 0) want[l] = 1 }
+		{ v = $0; n = split(v, part, "/"); if (!(part[n] in want)) next
+		  if (sub(/^\/\.accel\/usr-lib-x\//, "/usr/lib/arm-linux-gnueabi/", v) ||
+		      sub(/^\/\.accel\/lib-x\//, "/lib/arm-linux-gnueabi/", v)) print $0 "\t" v }' "$tmp/libs"
+} > "$tmp/compare"
+# Does the view's file (a view path) load code, by itself or through a
+# library it needs (libc and the loader aside)? As the planner decides it.
+declare -A loads_memo=()
+loads_code() {
+	local f=$1 so lib
+	[ -n "${loads_memo[$f]:-}" ] && { [ "${loads_memo[$f]}" = 1 ]; return; }
+	loads_memo[$f]=0 # on the path: a cycle adds nothing
+	if readelf -W --dyn-syms "$root$VIEW$f" 2>/dev/null |
+		grep -qE ' (dlopen|dlmopen|_rtld_global)(@.*)?$'; then
+		loads_memo[$f]=1
+		return 0
+	fi
+	for so in $(readelf -d "$root$VIEW$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		case $so in libc.so.6 | ld-linux-x86-64.so.2) continue ;; esac
+		for lib in /.accel/usr-lib-x/$so /.accel/lib-x/$so; do
+			if [ -f "$root$VIEW$lib" ] && loads_code "$lib"; then
+				loads_memo[$f]=1
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+while IFS=$'\t' read -r view prog; do
+	src=$(awk -F'\t' -v v="${view#/}" '$1 == v { print $2; exit }' "$tmp/files")
+	[ -n "$src" ] && [ -f "$root$VIEW$view" ] && [ -f "$root$prog" ] || continue
+	head -c 4 "$root$prog" | grep -q ELF || continue
+	# What the view serves (its patches applied), not the store file: each
+	# string once, marked text when every copy lies in an executable segment.
+	readelf -lW "$root$VIEW$view" 2>/dev/null | awk '$1 == "LOAD" { fl = $7 $8; if (fl ~ /E/) print $2, $5 }' |
+		while read -r o z; do echo $((o)) $((z)); done > "$tmp/segs"
+	strings -a -t d -n 5 "$root$VIEW$view" | grep -E "$pattern" |
+		awk -v segs="$tmp/segs" 'BEGIN { while ((getline l < segs) > 0) { split(l, f, " "); so[++n] = f[1]; sz[n] = f[2] } }
+		{ off = $1 + 0; s = $0; sub(/^ *[0-9]+ /, "", s); t = 0
+		  for (i = 1; i <= n; i++) if (off >= so[i] && off < so[i] + sz[i]) t = 1
+		  if (!(s in text)) { text[s] = t; order[++m] = s } else if (!t) text[s] = 0 }
+		END { for (i = 1; i <= m; i++) print (text[order[i]] ? "text" : "data") "\t" order[i] }' |
+		LC_ALL=C sort -t$'\t' -k2 -u > "$tmp/host" || true
 	[ -s "$tmp/host" ] || continue
 	strings -a -n 3 "$root$prog" | LC_ALL=C sort -u > "$tmp/armel"
+	# The names only the loader reads: dynamic symbols, DT_NEEDED, DT_SONAME.
+	{ readelf -W --dyn-syms "$root$VIEW$view" 2>/dev/null | awk 'NR > 3 && $8 != "" { sub(/@.*/, "", $8); print $8 }'
+	  readelf -d "$root$VIEW$view" 2>/dev/null | sed -n 's/.*(\(NEEDED\|SONAME\)).*\[\(.*\)\]$/\2/p'
+	} | LC_ALL=C sort -u > "$tmp/dynnames"
 	interp=$(readelf -l "$store/$src" 2>/dev/null |
 		sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
-	while IFS= read -r s; do
+	# Only in a file that can load code does a multiarch path lead to host
+	# code (accel/view/retell.h); elsewhere it names the root's data.
+	loads=0
+	loads_code "$view" && loads=1
+	while IFS=$'\t' read -r where s; do
 		reason=
 		if grep -qxF -- "$s" "$tmp/armel"; then
 			class=same
+		elif grep -qF -- "$s" "$tmp/armel"; then
+			class=table
+		elif grep -qxF -- "$s" "$tmp/dynnames"; then
+			class=symbol
+		elif [ "$where" = text ]; then
+			class=text
 		elif [ "$s" = "$interp" ]; then
 			class=interp
 		elif [[ $s == /usr/lib/debug/.dwz/* ]]; then
 			class=debug
-		elif grep -qE '(^|[^a-zA-Z0-9_.+~@$/-])/(usr/)?lib/x86_64-linux-gnu(/|$|:)' <<<"$s"; then
+		elif [ "$loads" = 1 ] &&
+			grep -qE '(^|[^a-zA-Z0-9_.+~@$/-])/(usr/)?lib/x86_64-linux-gnu(/|$|:)' <<<"$s"; then
 			class=alias
 		elif reason=$(awk -F'\t' -v p="$prog" -v s="$s" '$1 == p && $2 == s { print $3; exit }' \
 			"$known") && [ -n "$reason" ]; then
@@ -69,5 +144,5 @@ while read -r prog; do
 		fi
 		printf '%s\t%s\t%s\t%s\n' "$prog" "$class" "$s" "$reason"
 	done < "$tmp/host"
-done < "$tmp/programs"
+done < "$tmp/compare"
 [ "$differs" -eq 0 ]

@@ -11,8 +11,14 @@
 #include "accel/exec/canon.h"
 
 static const char *const default_packages[] = {
+	/* the shells, make and the tools every build runs */
 	"bash", "dash", "make", "m4", "perl-base", "gzip", "bzip2", "xz-utils", "tar", "sed",
 	"grep", "mawk", "gawk", "coreutils", "diffutils", "findutils", "patch", "file",
+	/* dpkg (its architecture is told the root's way) */
+	"dpkg",
+	/* the build systems' own tools, where a build installs them */
+	"cmake", "ninja-build", "pkgconf-bin", "bison", "flex", "gettext", "gettext-base",
+	"groff-base", "xsltproc", "install-info",
 };
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n)

@@ -131,6 +131,17 @@ static int plan_string(const unsigned char *buf, size_t len, const char *from, c
 	return n;
 }
 
+void ac_patch_drop(struct ac_elf_info *info, uint64_t off, size_t len)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < info->npatches; i++)
+		if (info->patches[i].off < off ||
+		    info->patches[i].off + info->patches[i].len > off + len)
+			info->patches[k++] = info->patches[i];
+	info->npatches = k;
+}
+
 static int cmp_patch(const void *a, const void *b)
 {
 	const struct ac_patch *x = a, *y = b;

@@ -244,6 +244,15 @@ struct planner {
 	struct ac_pkg **trees;
 	size_t ntrees, tcap;
 	int missing;         /* packages the store lacks (wanted set): -EAGAIN */
+	/* every served ELF file read: whether it can load code (dlopen), and
+	 * the sonames it needs; for the retells (plan_all_retells) */
+	struct elfrec {
+		char *source;
+		char **needed;
+		size_t nneeded;
+		int self, loads;
+	} *recs;
+	size_t nrecs, rcap;
 };
 
 static int plan_add(struct ac_plan *plan, const char *view, const char *source, int link)
@@ -357,7 +366,7 @@ static int perl_target_file(struct planner *pl, const char *path, const char *so
 	/* Empty or unreadable on either side: the host file is served. */
 	if (!map_at(pl->db->rootfd, target, 1, &a)) {
 		if (!map_at(pl->s->fd, source, 0, &h)) {
-			differ = a.len != h.len || memcmp(a.p, h.p, a.len);
+			differ = a.len != h.len || (a.len && memcmp(a.p, h.p, a.len));
 			unmap(&h);
 		}
 		unmap(&a);
@@ -494,6 +503,38 @@ static int read_needed(struct planner *pl, const char *source)
 	if (r)
 		return ac_fail_errno(pl->err, r, "open %s/%s", pl->s->dir, source);
 	r = ac_elf_inspect(m.p, m.len, &info, &why);
+	if (!r) {
+		struct elfrec *rec;
+
+		if (pl->nrecs == pl->rcap) {
+			size_t c = pl->rcap ? pl->rcap * 2 : 64;
+
+			if (!(rec = realloc(pl->recs, c * sizeof(*rec)))) {
+				unmap(&m);
+				ac_elf_info_free(&info);
+				return -ENOMEM;
+			}
+			pl->recs = rec;
+			pl->rcap = c;
+		}
+		rec = &pl->recs[pl->nrecs];
+		memset(rec, 0, sizeof(*rec));
+		rec->self = ac_retell_loads_code(m.p, m.len);
+		if (!(rec->source = strdup(source)) ||
+		    (info.nneeded && !(rec->needed = calloc(info.nneeded, sizeof(char *))))) {
+			free(rec->source);
+			unmap(&m);
+			ac_elf_info_free(&info);
+			return -ENOMEM;
+		}
+		pl->nrecs++;
+		for (; rec->nneeded < info.nneeded; rec->nneeded++)
+			if (!(rec->needed[rec->nneeded] = strdup(info.needed[rec->nneeded]))) {
+				unmap(&m);
+				ac_elf_info_free(&info);
+				return -ENOMEM;
+			}
+	}
 	unmap(&m);
 	if (r) /* a damaged host build is no host equivalent */
 		return ac_fail(pl->err, r == -ENOEXEC ? -ENOPKG : r, "%s/%s is refused: %s",
@@ -562,9 +603,11 @@ static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size
 	return r;
 }
 
-/* The compiled-in strings of program (its host build: source) that its
- * armel build in the root tells otherwise (accel/view/retell.h). */
-static int plan_retells(struct planner *pl, const char *program, const char *source)
+/* The compiled-in strings of a served file (view path, its host build:
+ * source) that its armel build in the root (armel, an absolute path) tells
+ * otherwise (accel/view/retell.h). */
+static int plan_retells(struct planner *pl, const char *view, const char *source,
+			const char *armel_path, int loads_code)
 {
 	struct ac_retell pairs[AC_PLAN_MAX_RETELLS];
 	struct mapped host, armel;
@@ -572,11 +615,12 @@ static int plan_retells(struct planner *pl, const char *program, const char *sou
 
 	if (map_at(pl->s->fd, source, 0, &host))
 		return 0; /* unreadable here: the daemon refuses it later */
-	if (map_at(pl->db->rootfd, program, 1, &armel)) {
+	if (map_at(pl->db->rootfd, armel_path, 1, &armel)) {
 		unmap(&host);
 		return 0;
 	}
-	n = ac_retell_pairs(host.p, host.len, armel.p, armel.len, pairs, AC_PLAN_MAX_RETELLS);
+	n = ac_retell_pairs(host.p, host.len, armel.p, armel.len, loads_code, pairs,
+			    AC_PLAN_MAX_RETELLS);
 	if (n == -E2BIG)
 		n = AC_PLAN_MAX_RETELLS; /* the first ones */
 	unmap(&host);
@@ -589,7 +633,7 @@ static int plan_retells(struct planner *pl, const char *program, const char *sou
 			return -ENOMEM;
 		pl->plan->retells = v;
 		v += pl->plan->nretells;
-		v->view = strdup(program + 1);
+		v->view = strdup(view);
 		v->from = strdup(pairs[i].from);
 		v->to = strdup(pairs[i].to);
 		pl->plan->nretells++;
@@ -639,8 +683,7 @@ static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 				       "a program",
 				       programs[i], owners[i]->name, ac_store_version(owners[i]),
 				       listed);
-		if ((r = serve(pl, programs[i] + 1, source)) < 0 ||
-		    (r = plan_retells(pl, programs[i], source)) < 0)
+		if ((r = serve(pl, programs[i] + 1, source)) < 0)
 			return r;
 		if (pl->plan->nprograms == progcap) {
 			size_t c = progcap ? progcap * 2 : 64;
@@ -658,6 +701,156 @@ static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 			return r;
 	}
 	return 0;
+}
+
+static struct elfrec *rec_of(struct planner *pl, const char *source)
+{
+	for (size_t i = 0; i < pl->nrecs; i++)
+		if (!strcmp(pl->recs[i].source, source))
+			return &pl->recs[i];
+	return NULL;
+}
+
+/* The served library named soname (in the host library directories). */
+static const char *source_of_soname(const struct ac_plan *plan, const char *soname)
+{
+	static const char *const dirs[] = {AC_VREL_USRLIB "/", AC_VREL_LIB "/"};
+
+	for (size_t i = 0; i < plan->n; i++)
+		for (size_t d = 0; d < 2; d++)
+			if (!plan->e[i].link && !strncmp(plan->e[i].view, dirs[d], strlen(dirs[d])) &&
+			    !strcmp(plan->e[i].view + strlen(dirs[d]), soname))
+				return plan->e[i].source;
+	return NULL;
+}
+
+/* Can a process load code through a path that a served file names? When
+ * the file or a library it needs (libc and the loader aside, which define
+ * dlopen for every process) calls dlopen: libkrb5 names its plugin
+ * directory and libkrb5support opens it. Sets loads on every record: its
+ * own answer, then what its libraries add, until nothing changes. */
+static void closure_loads(struct planner *pl)
+{
+	int changed = 1;
+
+	for (size_t i = 0; i < pl->nrecs; i++)
+		pl->recs[i].loads = pl->recs[i].self;
+	while (changed) {
+		changed = 0;
+		for (size_t i = 0; i < pl->nrecs; i++) {
+			struct elfrec *rec = &pl->recs[i];
+
+			for (size_t k = 0; k < rec->nneeded && !rec->loads; k++) {
+				const char *src;
+				struct elfrec *dep;
+
+				if (!strcmp(rec->needed[k], AC_HOST_LOADER_SONAME) ||
+				    !strcmp(rec->needed[k], "libc.so.6"))
+					continue;
+				if ((src = source_of_soname(pl->plan, rec->needed[k])) &&
+				    (dep = rec_of(pl, src)) && dep->loads)
+					rec->loads = changed = 1;
+			}
+		}
+	}
+}
+
+static int is_needed(const struct planner *pl, const char *name)
+{
+	for (size_t i = 0; i < pl->nrecs; i++)
+		for (size_t k = 0; k < pl->recs[i].nneeded; k++)
+			if (!strcmp(pl->recs[i].needed[k], name))
+				return 1;
+	return 0;
+}
+
+/*
+ * The retells of the finished plan (accel/view/retell.h): each program, and
+ * each library a served file needs, against its armel build in the root
+ * (the program's own path; the library's name in the root's multiarch
+ * directory). Another view path of the same file (a tree's libfoo.so.1.2.3
+ * beside the soname) is told the same.
+ */
+static int plan_all_retells(struct planner *pl)
+{
+	static const struct {
+		const char *view, *root;
+	} libdirs[] = {
+		{AC_VREL_USRLIB "/", "/usr/lib/arm-linux-gnueabi/"},
+		{AC_VREL_LIB "/", "/lib/arm-linux-gnueabi/"},
+	};
+	struct ac_plan *plan = pl->plan;
+	size_t n = plan->n;
+	size_t *first = calloc(n + 1, sizeof(*first)), *last = calloc(n + 1, sizeof(*last));
+	int r = 0;
+
+	if (!first || !last) {
+		free(first);
+		free(last);
+		return -ENOMEM;
+	}
+	closure_loads(pl);
+	for (size_t i = 0; i < n && !r; i++) {
+		const struct ac_plan_entry *e = &plan->e[i];
+		char armel[AC_PATH_MAX] = "";
+		const char *base = strrchr(e->view, '/');
+		struct elfrec *rec;
+
+		first[i] = last[i] = plan->nretells;
+		if (e->link || !(rec = rec_of(pl, e->source)))
+			continue;
+		for (size_t k = 0; k < plan->nprograms && !armel[0]; k++)
+			if (!strcmp(plan->programs[k] + 1, e->view))
+				snprintf(armel, sizeof(armel), "%s", plan->programs[k]);
+		for (size_t d = 0; d < 2 && !armel[0]; d++)
+			if (!strncmp(e->view, libdirs[d].view, strlen(libdirs[d].view)) && base &&
+			    is_needed(pl, base + 1))
+				snprintf(armel, sizeof(armel), "%s%s", libdirs[d].root,
+					 e->view + strlen(libdirs[d].view));
+		if (armel[0])
+			r = plan_retells(pl, e->view, e->source, armel, rec->loads);
+		last[i] = plan->nretells;
+	}
+	/* the same file at its other view paths */
+	for (size_t i = 0; i < n && !r; i++) {
+		size_t from = SIZE_MAX;
+
+		if (first[i] != last[i] || plan->e[i].link || !rec_of(pl, plan->e[i].source))
+			continue;
+		for (size_t j = 0; j < n && from == SIZE_MAX; j++)
+			if (first[j] != last[j] && !strcmp(plan->e[j].source, plan->e[i].source))
+				from = j;
+		for (size_t k = first[from == SIZE_MAX ? 0 : from];
+		     from != SIZE_MAX && k < last[from] && !r; k++) {
+			struct ac_plan_retell *v = realloc(plan->retells,
+							   (plan->nretells + 1) * sizeof(*v));
+
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			plan->retells = v;
+			v += plan->nretells;
+			v->view = strdup(plan->e[i].view);
+			v->from = strdup(plan->retells[k].from);
+			v->to = strdup(plan->retells[k].to);
+			plan->nretells++;
+			if (!v->view || !v->from || !v->to)
+				r = -ENOMEM;
+		}
+	}
+	free(first);
+	free(last);
+	return r;
+}
+
+static void recs_free(struct planner *pl)
+{
+	for (size_t i = 0; i < pl->nrecs; i++) {
+		free(pl->recs[i].source);
+		ac_strv_free(pl->recs[i].needed, pl->recs[i].nneeded);
+	}
+	free(pl->recs);
 }
 
 int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *programs,
@@ -681,6 +874,9 @@ int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *p
 	}
 	if (!r && pl.missing)
 		r = -EAGAIN; /* err names the first */
+	if (!r)
+		r = plan_all_retells(&pl);
+	recs_free(&pl);
 	strq_free(&pl.queue);
 	strq_free(&pl.sonames);
 	free(pl.trees);

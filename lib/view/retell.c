@@ -131,8 +131,112 @@ static int map_names(const char *s, char *out, size_t size)
 	return changed;
 }
 
+/* The other ABIs of the host, whose directories a host build lists beside
+ * its own (pkgconf's system library path): the root has no such ABI, and
+ * its build lists nothing in their place. */
+static const char *const host_other_abis[] = {"i386-linux-gnu", "x86_64-linux-gnux32", "lib32",
+					      "libx32"};
+
+static int names_other_abi(const char *elem, size_t len)
+{
+	for (size_t k = 0; k < sizeof(host_other_abis) / sizeof(host_other_abis[0]); k++) {
+		size_t kl = strlen(host_other_abis[k]);
+
+		for (size_t at = 0; at + kl <= len; at++)
+			if (!memcmp(elem + at, host_other_abis[k], kl) && (!at || elem[at - 1] == '/') &&
+			    (at + kl == len || elem[at + kl] == '/'))
+				return 1;
+	}
+	return 0;
+}
+
+/* A ':'-separated list told the root's way: each element's names mapped,
+ * the elements naming the host's other ABIs left out; 1 if changed. */
+static int map_list(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+	int changed = 0;
+
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, ":");
+		char elem[AC_RETELL_MAX + 1], to[AC_RETELL_MAX + 1];
+		int m;
+
+		if (len > AC_RETELL_MAX)
+			return -1;
+		if (names_other_abi(p, len)) {
+			changed = 1;
+		} else {
+			memcpy(elem, p, len);
+			elem[len] = '\0';
+			if ((m = map_names(elem, to, sizeof(to))) < 0 || o + strlen(to) + 2 > size)
+				return -1;
+			changed |= m;
+			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? ":" : "", to);
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	out[o] = '\0';
+	return changed;
+}
+
+/* Can a process load code through the paths this file names? Only the
+ * loader (it defines _rtld_global) and files that define or call dlopen
+ * (libc, with gconv's modules; perl's DynaLoader; python): their multiarch
+ * paths lead to host code, which the view serves at the paths' aliases.
+ * In any other file such a path names data (pkgconf's .pc directories),
+ * and the data a build reads is the root's. A file without a readable
+ * dynamic symbol table is taken to load code. */
+static int loads_code(const struct image *im)
+{
+	if (!im)
+		return 1;
+	const Elf64_Ehdr *eh = im->eh;
+	const Elf64_Shdr *sh;
+
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || !eh->e_shnum || eh->e_shoff > im->len ||
+	    (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > im->len - eh->e_shoff)
+		return 1;
+	sh = (const Elf64_Shdr *)(const void *)(im->buf + eh->e_shoff);
+	for (size_t i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *str;
+
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		if (sh[i].sh_link >= eh->e_shnum || sh[i].sh_entsize != sizeof(Elf64_Sym) ||
+		    sh[i].sh_offset > im->len || sh[i].sh_size > im->len - sh[i].sh_offset)
+			return 1;
+		str = &sh[sh[i].sh_link];
+		if (str->sh_offset > im->len || str->sh_size > im->len - str->sh_offset ||
+		    !str->sh_size || im->buf[str->sh_offset + str->sh_size - 1])
+			return 1;
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(Elf64_Sym); k++) {
+			const Elf64_Sym *sym = (const Elf64_Sym *)(const void *)(im->buf + sh[i].sh_offset) + k;
+			const char *name;
+
+			if (sym->st_name >= str->sh_size)
+				continue;
+			name = (const char *)im->buf + str->sh_offset + sym->st_name;
+			if (!strcmp(name, "dlopen") || !strcmp(name, "dlmopen") ||
+			    !strcmp(name, "_rtld_global"))
+				return 1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+int ac_retell_loads_code(const unsigned char *buf, size_t len)
+{
+	struct image im;
+
+	return loads_code(image_open(&im, buf, len) ? NULL : &im);
+}
+
 int ac_retell_pairs(const unsigned char *host, size_t hlen, const unsigned char *armel,
-		    size_t alen, struct ac_retell *pairs, size_t max)
+		    size_t alen, int code, struct ac_retell *pairs, size_t max)
 {
 	struct image img, *im = &img;
 	size_t n = 0;
@@ -163,13 +267,14 @@ int ac_retell_pairs(const unsigned char *host, size_t hlen, const unsigned char 
 			continue;
 		for (size_t k = 0; k < NTOKENS && !named; k++)
 			named = strstr(s, tokens[k].host) != NULL;
-		/* Multiarch paths stay the host's: a host program loads host
-		 * code through them, and the view serves it at their same-length
-		 * alias (elfview.h). */
-		if (strstr(s, "/lib/x86_64-linux-gnu"))
+		/* Multiarch paths in a file that loads code stay the host's: the
+		 * view serves host code at their same-length alias (elfview.h). */
+		if (!named || (code && strstr(s, "/lib/x86_64-linux-gnu")) ||
+		    has_whole(armel, alen, s, len))
 			continue;
-		if (!named || map_names(s, to, sizeof(to)) != 1 ||
-		    !has_whole(armel, alen, to, strlen(to)) || has_whole(armel, alen, s, len))
+		if ((map_names(s, to, sizeof(to)) != 1 || !has_whole(armel, alen, to, strlen(to))) &&
+		    (!strchr(s, ':') || map_list(s, to, sizeof(to)) != 1 ||
+		     !has_whole(armel, alen, to, strlen(to))))
 			continue;
 		for (size_t i = 0; i < n && !dup; i++)
 			dup = !strcmp(pairs[i].from, s);
@@ -376,6 +481,7 @@ int ac_retell_plan(const unsigned char *buf, size_t len, const struct ac_retell 
 			REFUSE("\"%s\" is not in read-only data", pairs[i].from);
 		vaddr = seg->p_vaddr + (off - seg->p_offset);
 		if (tl == fl) { /* nothing moves: always safe */
+			ac_patch_drop(info, off, fl + 1);
 			if ((r = ac_patch_add(info, off, pairs[i].to, tl)))
 				return r;
 			done++;
@@ -394,6 +500,7 @@ int ac_retell_plan(const unsigned char *buf, size_t len, const struct ac_retell 
 			char pad[AC_RETELL_MAX + 1] = {0};
 
 			memcpy(pad, pairs[i].to, tl);
+			ac_patch_drop(info, off, fl + 1);
 			for (size_t k = 0; k < fl; k += AC_PATCH_MAX)
 				if ((r = ac_patch_add(info, off + k, pad + k,
 						      fl - k < AC_PATCH_MAX ? fl - k : AC_PATCH_MAX)))
@@ -478,6 +585,8 @@ int ac_retell_plan(const unsigned char *buf, size_t len, const struct ac_retell 
 					return r;
 			}
 			/* The old bytes cleared: a reference missed reads "". */
+			if (!keep_old)
+				ac_patch_drop(info, off, fl + 1);
 			for (size_t k = 0; !keep_old && k < fl; k += AC_PATCH_MAX)
 				if ((r = ac_patch_add(info, off + k, zero,
 						      fl - k < AC_PATCH_MAX ? fl - k : AC_PATCH_MAX)))

@@ -33,7 +33,10 @@ check() {
 }
 
 bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
-bash "$SRCDIR/scripts/buildd-root.sh" new "$emu"
+# The build systems' tools of the default set (accel/state/defaults.h).
+TOOLS="cmake pkgconf ninja-build bison flex gettext groff-base xsltproc"
+# shellcheck disable=SC2086
+bash "$SRCDIR/scripts/buildd-root.sh" new "$emu" $TOOLS
 cp -a "$emu" "$acc"
 for r in "$emu" "$acc"; do
 	bash "$SRCDIR/scripts/buildd-root.sh" mount "$r"
@@ -81,6 +84,27 @@ echo "file: $(file -b /bin/ls /lib/arm-linux-gnueabi/libc.so.6 /usr/share/misc/c
 echo "NSS: $(id -un) $(id -gn) $(stat -c %U:%G /build) $(ls -ld /build | awk '{print $3":"$4}')"
 rm -rf fr && mkdir fr && cd fr
 echo "fakeroot: $(fakeroot sh -c 'touch f; chown 123:456 f; mknod n c 1 3; mkdir d; chown 0:0 d; tar -cf t.tar f n d; tar -tvf t.tar --numeric-owner | awk "{print \$1, \$2}"; ls -ln f | cut -d" " -f3,4; id -u' | tr '\n' ' ')"
+cd /build
+echo "pkg-config: $(pkg-config --variable pc_path pkg-config) | $(pkg-config --cflags --libs libtirpc) | $(pkg-config --libs --static libcrypt)"
+echo "pkgconf personality: $(pkgconf --dump-personality | tr '\n' ' ')"
+rm -rf cm && mkdir cm && cd cm
+printf 'cmake_minimum_required(VERSION 3.13)\nproject(p C)\nforeach(v CMAKE_HOST_SYSTEM_PROCESSOR CMAKE_HOST_SYSTEM_NAME CMAKE_SYSTEM_PROCESSOR CMAKE_LIBRARY_ARCHITECTURE CMAKE_SIZEOF_VOID_P CMAKE_C_COMPILER CMAKE_C_COMPILER_VERSION CMAKE_C_BYTE_ORDER CMAKE_INSTALL_PREFIX)\nmessage(STATUS "${v}=${${v}}")\nendforeach()\ninclude(GNUInstallDirs)\nmessage(STATUS "libdir=${CMAKE_INSTALL_LIBDIR}")\nadd_executable(hi hi.c)\n' > CMakeLists.txt
+printf 'int main(void) { return 0; }\n' > hi.c
+echo "cmake: $(cmake -G Ninja . 2>&1 | sed -n 's/^-- \([A-Za-z_]*=\)/\1/p' | tr '\n' ' ')"
+echo "ninja: $(ninja --version) $(ninja 2>&1 | tail -n 1 | sed 's/^\[[0-9/]*\] //') $(file -b hi | cut -d, -f1-2)"
+echo "ctest cpack: $(ctest --version | head -n 1) $(cpack --version | head -n 1)"
+cd /build
+printf '%%%%\ns: "a" s | ;\n%%%%\n' > p.y
+printf '%%%%\n[a-z]+ return 1;\n%%%%\n' > l.l
+echo "bison flex: $(bison -o p.c p.y && md5sum < p.c | cut -c1-12) $(flex -o l.c l.l && md5sum < l.c | cut -c1-12)"
+printf '#include <libintl.h>\nconst char *s(void) { return gettext("hello"); }\n' > t.c
+printf 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "hello"\nmsgstr "hallo"\n' > de.po
+echo "gettext: $(xgettext -o - t.c | grep -v POT-Creation | md5sum | cut -c1-12) $(msgfmt -o - de.po | md5sum | cut -c1-12) $(msgfmt --statistics -o /dev/null de.po 2>&1) $(TEXTDOMAINDIR=/nowhere gettext -d x hello)"
+echo "groff: $(printf '.TH X 1\n.SH NAME\nx \\- y \\(em \\[u00E9]\n' | groff -man -Tutf8 2>&1 | md5sum | cut -c1-12)"
+printf '<a><b>1</b></a>\n' > x.xml
+printf '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:output method="text"/><xsl:template match="/">[<xsl:value-of select="system-property(%sxsl:vendor%s)"/>] <xsl:value-of select="a/b"/></xsl:template></xsl:stylesheet>\n' "'" "'" > x.xsl
+echo "xsltproc: $(xsltproc x.xsl x.xml)"
+cd /build/fr
 echo "fakeroot dpkg-deb: $(mkdir -p p/DEBIAN p/usr/x && printf 'Package: p\nVersion: 1\nArchitecture: all\nMaintainer: m <m@x>\nDescription: d\n' > p/DEBIAN/control && fakeroot sh -c 'chown -R 7:8 p/usr/x && dpkg-deb -Zgzip --build p p.deb >/dev/null && dpkg-deb -c p.deb' | awk '{print $2, $6}' | tr '\n' ' ')"
 PROBE
 done
@@ -112,7 +136,12 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 26 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 35 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "emulated cmake saw the root's machine" 1 \
+	"$(grep -c '^cmake: CMAKE_HOST_SYSTEM_PROCESSOR=armv7l .*CMAKE_LIBRARY_ARCHITECTURE=arm-linux-gnueabi CMAKE_SIZEOF_VOID_P=4 ' /tmp/$id.emu)"
+check "emulated pkg-config searched the root's directories" 1 \
+	"$(grep -c '^pkg-config: /usr/local/lib/arm-linux-gnueabi/pkgconfig:.*| -I/usr/include/tirpc -ltirpc *|' /tmp/$id.emu)"
+check "ninja built the program for armel" 1 "$(grep -c '^ninja: .* Linking C executable hi ELF 32-bit LSB' /tmp/$id.emu)"
 check "emulated uname -m" "uname -m: armv7l" "$(grep '^uname -m:' /tmp/$id.emu)"
 check "emulated perl says the root's archname" 1 "$(grep -c '^perl Config: archname=arm-linux-gnueabi' /tmp/$id.emu)"
 check "MakeMaker's Makefile was written" 1 "$(grep -c '^MakeMaker: CC = ' /tmp/$id.emu)"
@@ -137,6 +166,12 @@ check "a native program's /proc/self/exe is the view's file" "/lib-x86$emu_exe" 
 check "native perl's \$^X is the root's" "/usr/bin/perl" "$(inr "$acc" perl -e 'print $^X')"
 check "... and that perl ran natively" "/lib-x86/usr/bin/perl" \
 	"$(inr "$acc" perl -ne 'if (m{ (/lib-x86/usr/bin/perl)$}) { print $1; exit }' /proc/self/maps)"
+# The tools the probe compared ran natively: the view serves them.
+for t in cmake ctest cpack ninja pkgconf dpkg bison flex xgettext msgfmt groff xsltproc; do
+	served=0
+	grep -qE "^# program (/usr)?/bin/$t\$" "$state"/roots/*/manifest && served=1
+	check "$t is in the default set and served natively" 1 "$served"
+done
 
 if [ $fails -gt 0 ]; then echo "identity: $fails of $checks checks failed"; exit 1; fi
 echo "identity: all $checks checks passed"

@@ -23,7 +23,14 @@
 /* What the root's build of the sample holds (whole strings). */
 static const char armel[] = "\0arm-unknown-linux-gnueabi\0arm-linux-gnueabi-thread-multi-64int"
 			    "\0/5.36.0/arm-linux-gnueabi-thread-multi-64int\0armel\0arm\0"
-			    "/usr/lib/arm-linux-gnueabi\0";
+			    "/usr/lib/arm-linux-gnueabi\0"
+			    "/usr/local/lib/arm-linux-gnueabi/pkgconfig:/usr/lib/arm-linux-gnueabi/"
+			    "pkgconfig:/usr/share/pkgconfig\0"
+			    "/lib:/lib/arm-linux-gnueabi:/usr/lib:/usr/lib/arm-linux-gnueabi\0";
+#define PC_HOST "/usr/local/lib/x86_64-linux-gnu/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig:/usr/share/pkgconfig"
+#define PC_ROOT "/usr/local/lib/arm-linux-gnueabi/pkgconfig:/usr/lib/arm-linux-gnueabi/pkgconfig:/usr/share/pkgconfig"
+#define SYS_HOST "/lib:/lib/i386-linux-gnu:/lib/x86_64-linux-gnu:/lib32:/usr/lib:/usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnux32:/usr/libx32"
+#define SYS_ROOT "/lib:/lib/arm-linux-gnueabi:/usr/lib:/usr/lib/arm-linux-gnueabi"
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
@@ -72,20 +79,47 @@ Test(retell, pairs_only_what_the_root_build_has)
 	size_t len;
 	unsigned char *h = slurp(SAMPLE, &len);
 	struct ac_retell pairs[16];
-	int n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel), pairs, 16);
+	int n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel),
+				ac_retell_loads_code(h, len), pairs, 16);
 	int seen_type = 0, seen_short = 0;
 
-	cr_assert_geq(n, 4);
+	int seen_pc = 0, seen_sys = 0;
+
+	cr_assert_eq(ac_retell_loads_code(h, len), 0, "it does not call dlopen");
+
+	cr_assert_geq(n, 6);
 	for (int i = 0; i < n; i++) {
-		cr_assert(!strstr(pairs[i].from, "/lib/x86_64-linux-gnu"),
-			  "multiarch paths stay the host's: %s", pairs[i].from);
 		seen_type |= !strcmp(pairs[i].from, "x86_64-pc-linux-gnu") &&
 			     !strcmp(pairs[i].to, "arm-unknown-linux-gnueabi");
 		seen_short |= !strcmp(pairs[i].from, "x86_64") && !strcmp(pairs[i].to, "arm");
+		/* A file that cannot load code: its multiarch paths name data,
+		 * told the root's way, lists without the host's other ABIs. */
+		seen_pc |= !strcmp(pairs[i].from, PC_HOST) && !strcmp(pairs[i].to, PC_ROOT);
+		seen_sys |= !strcmp(pairs[i].from, SYS_HOST) && !strcmp(pairs[i].to, SYS_ROOT);
 	}
-	cr_assert(seen_type && seen_short);
+	cr_assert(seen_type && seen_short && seen_pc && seen_sys);
 	/* Nothing the root's build lacks. */
-	cr_assert_eq(ac_retell_pairs(h, len, (const unsigned char *)"\0\0", 2, pairs, 16), 0);
+	cr_assert_eq(ac_retell_pairs(h, len, (const unsigned char *)"\0\0", 2, 0, pairs, 16), 0);
+	free(h);
+}
+
+Test(retell, multiarch_paths_stay_in_a_file_that_loads_code)
+{
+	size_t len;
+	unsigned char *h = slurp(SAMPLE "-dl", &len);
+	struct ac_retell pairs[16];
+	int n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel),
+				ac_retell_loads_code(h, len), pairs, 16);
+	int seen_type = 0;
+
+	cr_assert_eq(ac_retell_loads_code(h, len), 1, "it calls dlopen");
+	cr_assert_geq(n, 4);
+	for (int i = 0; i < n; i++) {
+		cr_assert(!strstr(pairs[i].from, "/lib/x86_64-linux-gnu"),
+			  "a file that calls dlopen keeps its multiarch paths: %s", pairs[i].from);
+		seen_type |= !strcmp(pairs[i].from, "x86_64-pc-linux-gnu");
+	}
+	cr_assert(seen_type, "its other strings are told the root's way");
 	free(h);
 }
 
@@ -97,13 +131,21 @@ Test(retell, moved_in_place_or_refused_and_the_program_runs)
 	struct ac_elf_info info = {0};
 	char why[16][128];
 	char path[] = "/tmp/accel-retell-XXXXXX";
-	int n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel), pairs, 16);
+	int n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel),
+				ac_retell_loads_code(h, len), pairs, 16);
 	int fd, done, refused_len = 0;
 
-	cr_assert_str_eq(run(SAMPLE), "x86_64-pc-linux-gnu\nx86_64-linux-gnu-thread-multi\n"
+	const unsigned char *alias = memmem(h, len, PC_HOST, sizeof(PC_HOST));
+
+	cr_assert_str_eq(run(SAMPLE), PC_HOST "\n" SYS_HOST "\n"
+				      "x86_64-pc-linux-gnu\nx86_64-linux-gnu-thread-multi\n"
 				      "/5.36.0/x86_64-linux-gnu-thread-multi\namd64\nx86_64\nlinux-gnu\n");
+	/* The view's alias patch of a multiarch directory (elfview.h) inside
+	 * a string it retells gives way to the retold string. */
+	cr_assert_not_null(alias);
+	cr_assert_eq(ac_patch_add(&info, (uint64_t)(alias - h) + 42, "/lib-x86/.accel/usr-lib-x", 25), 0);
 	done = ac_retell_plan(h, len, pairs, (size_t)n, &info, why);
-	cr_assert_geq(done, 4);
+	cr_assert_geq(done, 6);
 	for (int i = 0; i < n; i++)
 		refused_len |= !strcmp(pairs[i].from, "/5.36.0/x86_64-linux-gnu-thread-multi") &&
 			       strstr(why[i], "used with its length");
@@ -114,7 +156,8 @@ Test(retell, moved_in_place_or_refused_and_the_program_runs)
 	cr_assert_eq(write(fd, h, len), (ssize_t)len);
 	cr_assert_eq(fchmod(fd, 0700), 0);
 	close(fd);
-	cr_assert_str_eq(run(path), "arm-unknown-linux-gnueabi\narm-linux-gnueabi-thread-multi-64int\n"
+	cr_assert_str_eq(run(path), PC_ROOT "\n" SYS_ROOT "\n"
+				    "arm-unknown-linux-gnueabi\narm-linux-gnueabi-thread-multi-64int\n"
 				    "/5.36.0/x86_64-linux-gnu-thread-multi\narmel\narm\n"
 				    "linux-gnueabi\n");
 	unlink(path);

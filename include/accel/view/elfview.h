@@ -124,6 +124,10 @@ void ac_self_name(unsigned id, char *out);
 int ac_patch_add(struct ac_elf_info *info, uint64_t off, const char *data, size_t len);
 void ac_patch_finish(struct ac_elf_info *info);
 
+/* Forget the patches that lie wholly inside [off, off+len): bytes that a
+ * later patch rewrites as a whole (a retold string, accel/view/retell.h). */
+void ac_patch_drop(struct ac_elf_info *info, uint64_t off, size_t len);
+
 /* Lay the patches over buf, which holds the file's bytes [off, off+len). */
 void ac_patch_apply(const struct ac_patch *patches, size_t n, uint64_t off, unsigned char *buf,
 		    size_t len);

@@ -10,11 +10,19 @@
  * "built for" banner, dpkg-deb's "(amd64)". Two steps, both over the
  * bytes only:
  *
- *  1. ac_retell_pairs() (the planner) finds in the host file every whole
- *     string that names the host (AC_RETELL_TOKENS), maps the names to the
- *     root's, and keeps a pair only when the armel file of the same program
- *     has the mapped string: the view never writes a string the emulated
- *     program does not have.
+ *  1. ac_retell_pairs() (the planner) finds in the host file (a program or
+ *     a library it serves) every whole string that names the host, maps
+ *     the names to the root's (in a ':'-separated list element by element,
+ *     leaving out the host's other ABIs: i386, x32), and keeps a pair only
+ *     when the armel file of the same program or library has the mapped
+ *     string: the view never writes a string the emulated program does not
+ *     have. Multiarch paths (/usr/lib/x86_64-linux-gnu/...) are retold only
+ *     in a file through which no code is loaded (neither the loader, nor
+ *     libc, nor a file that, or whose libraries, call dlopen): there they
+ *     name data, which a build reads from the root
+ *     (pkgconf's .pc directories and system library directories); in the
+ *     loader, libc, perl or python they lead to host code and keep the
+ *     view's alias (elfview.h), whose patches give way to a retold string.
  *  2. ac_retell_plan() (the view daemon) turns the pairs into patches. The
  *     same length or shorter: in place, NUL-padded. Longer: the string moves
  *     into the zero bytes that end the page of its read-only segment (mapped
@@ -43,11 +51,20 @@ struct ac_retell {
 };
 
 /*
+ * Does the x86_64 ELF image buf (len bytes) call or define dlopen (or is it
+ * the loader)? 1 or 0; 1 when its dynamic symbols cannot be read.
+ */
+int ac_retell_loads_code(const unsigned char *buf, size_t len);
+
+/*
  * The pairs for host file host (hlen bytes) against the armel build armel
- * (alen bytes): up to max into pairs. Returns how many, or -errno.
+ * (alen bytes): up to max into pairs. loads_code: a process loads code
+ * through the paths this file names (it, or a library it needs, calls
+ * dlopen: ac_retell_loads_code over the closure), so its multiarch paths
+ * stay. Returns how many, or -errno.
  */
 int ac_retell_pairs(const unsigned char *host, size_t hlen, const unsigned char *armel,
-		    size_t alen, struct ac_retell *pairs, size_t max);
+		    size_t alen, int loads_code, struct ac_retell *pairs, size_t max);
 
 /*
  * Add to info the patches that retell pairs (n) in the x86_64 ELF image buf
