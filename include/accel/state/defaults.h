@@ -6,10 +6,16 @@
  * The policy: the tools that dominate build time, as packages whose armel
  * programs are all enabled (bash, dash, make, m4, perl-base, the
  * compressors, tar, sed, grep, awk, coreutils, diffutils, findutils, patch,
- * file) and dpkg-deb, if the root has them (uname and arch too: native
- * processes are told the root's machine, accel/exec/identity.h); and the compiler once
+ * file, dpkg) and dpkg-deb, if the root has them (uname and arch too: native
+ * processes are told the root's machine, accel/exec/identity.h; dpkg its
+ * architecture, accel/view/retell.h); the build systems' own tools where a
+ * build installed them (cmake, ninja-build, pkgconf-bin, bison, flex,
+ * gettext, gettext-base, groff-base, xsltproc, install-info: each checked
+ * emulated against native in tests/e2e/identity.sh); and the compiler once
  * it is faithful: when the store holds the host build of the exact GCC
- * behind the root's /usr/bin/gcc (accel-build-toolchain).
+ * behind the root's /usr/bin/gcc (accel-build-toolchain). Left out:
+ * python3 (its extension modules, README), doxygen (libLLVM's host
+ * target tables and default triple are not verified).
  */
 #ifndef ACCEL_STATE_DEFAULTS_H
 #define ACCEL_STATE_DEFAULTS_H
