@@ -113,9 +113,29 @@ echo "compiler programs served natively: $(echo "$compiler" | wc -l)"
 echo "$compiler" | sed 's/^/  /'
 cc1=$(echo "$compiler" | grep '/cc1$')
 driver=$(echo "$compiler" | grep -- '-gcc-[0-9]*$')
+# Every name a build calls the compiler by leads to a served program (the
+# dispatcher routes by canonical path): the alternatives, the plain and
+# versioned names, the triplet-prefixed ones (cmake, cross-aware configure).
+major=${driver##*-}
+names_bad=0
+for n in cc c++ cpp gcc g++ "gcc-$major" "g++-$major" "cpp-$major" arm-linux-gnueabi-gcc \
+	arm-linux-gnueabi-g++ arm-linux-gnueabi-cpp "arm-linux-gnueabi-gcc-$major" \
+	"arm-linux-gnueabi-g++-$major" "arm-linux-gnueabi-cpp-$major"; do
+	[ -e "$root/usr/bin/$n" ] || continue
+	canon=$(chroot "$root" readlink -f "/usr/bin/$n")
+	if ! grep -qxF -- "$canon" <<<"$compiler"; then
+		echo "FAIL corpus: /usr/bin/$n ($canon) is not served natively"
+		names_bad=$((names_bad + 1))
+	elif [ "$(chroot "$root" "/usr/bin/$n" -dumpmachine)" != arm-linux-gnueabi ]; then
+		echo "FAIL corpus: /usr/bin/$n -dumpmachine is not arm-linux-gnueabi"
+		names_bad=$((names_bad + 1))
+	fi
+done
+echo "compiler names checked: every one served natively unless said above"
 
 flags='eval "$(dpkg-buildflags --export=sh)"'
 fail=0 total=0
+[ "$names_bad" = 0 ] || fail=1
 # build SRC MODE: make in /build/${dir[SRC]}, under accelctl account (which tells
 # native tasks from emulated ones); keep the objects and programs.
 build() {
