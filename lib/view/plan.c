@@ -490,6 +490,32 @@ static int serve_library(struct planner *pl, const char *soname, const char *sou
 		       source, soname, p->name, p->name, ac_store_version(p), soname);
 }
 
+/* Remember what the retells need of a served ELF file (struct elfrec). */
+static int record_elf(struct planner *pl, const char *source, const struct mapped *m,
+		      const struct ac_elf_info *info)
+{
+	struct elfrec *rec;
+
+	if (pl->nrecs == pl->rcap) {
+		size_t c = pl->rcap ? pl->rcap * 2 : 64;
+
+		if (!(rec = realloc(pl->recs, c * sizeof(*rec))))
+			return -ENOMEM;
+		pl->recs = rec;
+		pl->rcap = c;
+	}
+	rec = &pl->recs[pl->nrecs++];
+	memset(rec, 0, sizeof(*rec));
+	rec->self = ac_retell_loads_code(m->p, m->len);
+	if (!(rec->source = strdup(source)) ||
+	    (info->nneeded && !(rec->needed = calloc(info->nneeded, sizeof(char *)))))
+		return -ENOMEM;
+	for (; rec->nneeded < info->nneeded; rec->nneeded++)
+		if (!(rec->needed[rec->nneeded] = strdup(info->needed[rec->nneeded])))
+			return -ENOMEM;
+	return 0;
+}
+
 /* Read the DT_NEEDED of one queued store file and serve what it needs. */
 static int read_needed(struct planner *pl, const char *source)
 {
@@ -503,37 +529,10 @@ static int read_needed(struct planner *pl, const char *source)
 	if (r)
 		return ac_fail_errno(pl->err, r, "open %s/%s", pl->s->dir, source);
 	r = ac_elf_inspect(m.p, m.len, &info, &why);
-	if (!r) {
-		struct elfrec *rec;
-
-		if (pl->nrecs == pl->rcap) {
-			size_t c = pl->rcap ? pl->rcap * 2 : 64;
-
-			if (!(rec = realloc(pl->recs, c * sizeof(*rec)))) {
-				unmap(&m);
-				ac_elf_info_free(&info);
-				return -ENOMEM;
-			}
-			pl->recs = rec;
-			pl->rcap = c;
-		}
-		rec = &pl->recs[pl->nrecs];
-		memset(rec, 0, sizeof(*rec));
-		rec->self = ac_retell_loads_code(m.p, m.len);
-		if (!(rec->source = strdup(source)) ||
-		    (info.nneeded && !(rec->needed = calloc(info.nneeded, sizeof(char *))))) {
-			free(rec->source);
-			unmap(&m);
-			ac_elf_info_free(&info);
-			return -ENOMEM;
-		}
-		pl->nrecs++;
-		for (; rec->nneeded < info.nneeded; rec->nneeded++)
-			if (!(rec->needed[rec->nneeded] = strdup(info.needed[rec->nneeded]))) {
-				unmap(&m);
-				ac_elf_info_free(&info);
-				return -ENOMEM;
-			}
+	if (!r && (r = record_elf(pl, source, &m, &info))) {
+		unmap(&m);
+		ac_elf_info_free(&info);
+		return r;
 	}
 	unmap(&m);
 	if (r) /* a damaged host build is no host equivalent */
@@ -603,6 +602,22 @@ static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size
 	return r;
 }
 
+/* One retell line of the plan (copies of the strings). */
+static int add_retell(struct ac_plan *plan, const char *view, const char *from, const char *to)
+{
+	struct ac_plan_retell *v = realloc(plan->retells, (plan->nretells + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	plan->retells = v;
+	v += plan->nretells;
+	v->view = strdup(view);
+	v->from = strdup(from);
+	v->to = strdup(to);
+	plan->nretells++;
+	return v->view && v->from && v->to ? 0 : -ENOMEM;
+}
+
 /* The compiled-in strings of a served file (view path, its host build:
  * source) that its armel build in the root (armel, an absolute path) tells
  * otherwise (accel/view/retell.h). */
@@ -625,21 +640,8 @@ static int plan_retells(struct planner *pl, const char *view, const char *source
 		n = AC_PLAN_MAX_RETELLS; /* the first ones */
 	unmap(&host);
 	unmap(&armel);
-	for (int i = 0; i < n && !r; i++) {
-		struct ac_plan_retell *v = realloc(pl->plan->retells,
-						   (pl->plan->nretells + 1) * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		pl->plan->retells = v;
-		v += pl->plan->nretells;
-		v->view = strdup(view);
-		v->from = strdup(pairs[i].from);
-		v->to = strdup(pairs[i].to);
-		pl->plan->nretells++;
-		if (!v->view || !v->from || !v->to)
-			r = -ENOMEM;
-	}
+	for (int i = 0; i < n && !r; i++)
+		r = add_retell(pl->plan, view, pairs[i].from, pairs[i].to);
 	return r;
 }
 
@@ -813,31 +815,16 @@ static int plan_all_retells(struct planner *pl)
 	}
 	/* the same file at its other view paths */
 	for (size_t i = 0; i < n && !r; i++) {
-		size_t from = SIZE_MAX;
+		size_t from = n;
 
 		if (first[i] != last[i] || plan->e[i].link || !rec_of(pl, plan->e[i].source))
 			continue;
-		for (size_t j = 0; j < n && from == SIZE_MAX; j++)
+		for (size_t j = 0; j < n && from == n; j++)
 			if (first[j] != last[j] && !strcmp(plan->e[j].source, plan->e[i].source))
 				from = j;
-		for (size_t k = first[from == SIZE_MAX ? 0 : from];
-		     from != SIZE_MAX && k < last[from] && !r; k++) {
-			struct ac_plan_retell *v = realloc(plan->retells,
-							   (plan->nretells + 1) * sizeof(*v));
-
-			if (!v) {
-				r = -ENOMEM;
-				break;
-			}
-			plan->retells = v;
-			v += plan->nretells;
-			v->view = strdup(plan->e[i].view);
-			v->from = strdup(plan->retells[k].from);
-			v->to = strdup(plan->retells[k].to);
-			plan->nretells++;
-			if (!v->view || !v->from || !v->to)
-				r = -ENOMEM;
-		}
+		for (size_t k = from < n ? first[from] : 0; from < n && k < last[from] && !r; k++)
+			r = add_retell(plan, plan->e[i].view, plan->retells[k].from,
+				       plan->retells[k].to);
 	}
 	free(first);
 	free(last);
