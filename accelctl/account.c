@@ -91,6 +91,9 @@ static int rule_root(void *ctx, const char *root, const char *dir)
 	/* the view's qemu (also its .accel/as/NAME: the same inode) */
 	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_QEMU);
 	rule_file(rr->a, path, AC_RUN_EMULATED);
+	/* and its other file, for runs that load code the build made */
+	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_QEMU_MADE);
+	rule_file(rr->a, path, AC_RUN_EMULATED_MADE);
 	ac_account_rule(rr->a, st.st_dev, 0, AC_RUN_NATIVE);
 	rr->nviews++;
 	return 0;
@@ -289,16 +292,23 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 		(unsigned long long)runs, (double)all / 1e6);
 	static const int order[] = {AC_RUN_EMULATED, AC_RUN_NATIVE, AC_RUN_OTHER};
 
+	/* "emulated" is every run under qemu, whatever the reason. */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int kind = order[i];
+		uint64_t us = a->cpu_us[kind], n = a->runs[kind];
 
+		if (kind == AC_RUN_EMULATED) {
+			us += a->cpu_us[AC_RUN_EMULATED_MADE];
+			n += a->runs[AC_RUN_EMULATED_MADE];
+		}
 		fprintf(out, " %s %.1f s (%.1f%%, %llu runs)%s", ac_run_kind_name[kind],
-			(double)a->cpu_us[kind] / 1e6,
-			all ? 100.0 * (double)a->cpu_us[kind] / (double)all : 0.0,
-			(unsigned long long)a->runs[kind], i + 1 < sizeof(order) / sizeof(order[0]) ? "," : "\n");
+			(double)us / 1e6, all ? 100.0 * (double)us / (double)all : 0.0,
+			(unsigned long long)n, i + 1 < sizeof(order) / sizeof(order[0]) ? "," : "\n");
 	}
 	for (size_t i = 0; i < a->nprog; i++)
-		if (a->prog[i].kind == AC_RUN_EMULATED) {
+		if (a->prog[i].kind == AC_RUN_EMULATED_MADE)
+			own_us += a->prog[i].cpu_us;
+		else if (a->prog[i].kind == AC_RUN_EMULATED) {
 			if (root_program(o, a->prog[i].comm, path, sizeof(path), &which))
 				root_us += a->prog[i].cpu_us;
 			else
@@ -316,13 +326,14 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 			     "totals are low\n",
 			(unsigned long long)lost);
 	/* Three lists: emulated root programs (with what would run each
-	 * natively), emulated programs of the build's own, native ones. */
+	 * natively), emulated programs of the build's own (and root programs
+	 * emulated because they load code the build made), native ones. */
 	for (int list = 0; list < 3; list++) {
 		static const char *const head[] = {
 			"top emulated root programs (and what would run each natively):",
-			"top emulated programs the build made (not in any root package: only qemu runs them):",
+			"top emulated programs the build made (not in any root package, or loading "
+			"code the build made: only qemu runs them):",
 			"top native:"};
-		int k = list < 2 ? AC_RUN_EMULATED : AC_RUN_NATIVE;
 		unsigned shown = 0;
 
 		fprintf(out, "%s\n", head[list]);
@@ -332,15 +343,20 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 			struct ac_pkg *pkg = NULL;
 			char line[PATH_MAX + 200] = "";
 
-			if (p->kind != k)
+			if (list == 2 ? p->kind != AC_RUN_NATIVE
+				      : p->kind != AC_RUN_EMULATED &&
+						(list == 0 || p->kind != AC_RUN_EMULATED_MADE))
 				continue;
-			if (k == AC_RUN_EMULATED) {
+			if (p->kind == AC_RUN_EMULATED) {
 				pkg = root_program(o, p->comm, path, sizeof(path), &which);
 				if ((list == 0) != (pkg != NULL))
 					continue;
 			}
 			if (pkg)
 				advice(o, which, pkg, path, line, sizeof(line));
+			else if (p->kind == AC_RUN_EMULATED_MADE)
+				snprintf(line, sizeof(line), "  [a root program loading code the "
+					 "build made]");
 			fprintf(out, "  %9.2f %5.1f%% %7llu  %s%s\n", (double)p->cpu_us / 1e6,
 				all ? 100.0 * (double)p->cpu_us / (double)all : 0.0,
 				(unsigned long long)p->runs, p->comm, line);

@@ -215,7 +215,13 @@ static void try_qemu_carried(struct dispatch *d, char **qargv)
 	ac_close((int)fd);
 }
 
-__attribute__((noreturn)) static void run_qemu(struct dispatch *d)
+/*
+ * made: the program is emulated because it would load code the build made
+ * (ac_route_needs_emulation), not because the root has no host equivalent.
+ * It then runs the view's other qemu file (AC_VIEW_QEMU_MADE_AS), whose
+ * inode tells accounting why.
+ */
+__attribute__((noreturn)) static void run_qemu(struct dispatch *d, int made)
 {
 	char **qargv;
 
@@ -236,9 +242,12 @@ __attribute__((noreturn)) static void run_qemu(struct dispatch *d)
 	 * file, so ps, /proc/PID/comm and taskstats see "sed", as under
 	 * Debian's entry, and not "qemu-arm-static". */
 	{
-		char path[sizeof(AC_VIEW_QEMU_AS) + 17] = AC_VIEW_QEMU_AS "/";
-		char *p = path + sizeof(AC_VIEW_QEMU_AS);
+		char path[sizeof(AC_VIEW_QEMU_MADE_AS) + 17];
+		const char *dir = made ? AC_VIEW_QEMU_MADE_AS "/" : AC_VIEW_QEMU_AS "/";
+		size_t dlen = made ? sizeof(AC_VIEW_QEMU_MADE_AS) : sizeof(AC_VIEW_QEMU_AS);
+		char *p = path + dlen;
 
+		ac_memmove(path, dir, dlen);
 		if (ac_get_comm(p) == 0 && p[0] && !(p[0] == '.' && (!p[1] || p[1] == '.'))) {
 			p[15] = '\0';
 			try_qemu_path(d, qargv, path);
@@ -286,6 +295,7 @@ int ac_dispatch_main(long *sp)
 {
 	struct dispatch d;
 	const char *cwd = NULL;
+	int made = 0;
 	long len;
 
 	d.argc = (int)sp[0];
@@ -340,9 +350,10 @@ int ac_dispatch_main(long *sp)
 		 * loader would be served from the kernel's cache, and a page
 		 * it has dropped since kills the program with SIGBUS.
 		 */
-		if (!ac_route_needs_emulation(d.canon, d.call.args, d.envp) &&
-		    ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && identity_ready())
+		if (ac_route_needs_emulation(d.canon, d.call.args, d.envp))
+			made = 1;
+		else if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && identity_ready())
 			ac_execve(d.host, d.call.args, d.envp);
 	}
-	run_qemu(&d);
+	run_qemu(&d, made);
 }

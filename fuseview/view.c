@@ -453,12 +453,17 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		ac_manifest_free(&m);
 		return ac_fail(err, -ENAMETOOLONG, "manifest %s: store path too long", path);
 	}
-	e = calloc(m.nfiles + 3, sizeof(*e));
+	e = calloc(m.nfiles + 4, sizeof(*e));
 	if (!e) {
 		ac_manifest_free(&m);
 		return -ENOMEM;
 	}
 	if (m.qemu) {
+		e[n].view = strdup(AC_VREL_QEMU_MADE);
+		e[n].source = strdup(m.qemu);
+		if (!e[n].view || !e[n].source)
+			r = -ENOMEM;
+		n++;
 		e[n].view = strdup(AC_VREL_QEMU);
 		e[n].source = m.qemu;
 		m.qemu = NULL;
@@ -610,7 +615,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 {
 	struct builder b = {0};
 	struct snapshot *s;
-	struct node *qemu = NULL, *as = NULL;
+	struct node *qemu = NULL, *as = NULL, *qemu_made = NULL, *made = NULL;
 	size_t nfiles = 0, w = 0;
 	int err = 0;
 
@@ -671,11 +676,15 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 			break;
 		if (!strcmp(e[i].view, AC_VREL_QEMU))
 			qemu = n;
+		if (!strcmp(e[i].view, AC_VREL_QEMU_MADE))
+			qemu_made = n;
 		nfiles++;
 		if (n->self[0] && (err = add_self_link(v, &b, n)))
 			break;
 	}
 	if (!err && qemu && !(as = dir_node(v, &b, VIEW_QEMU_AS, &err)) && !err)
+		err = -ENOMEM;
+	if (!err && qemu_made && !(made = dir_node(v, &b, VIEW_QEMU_MADE_AS, &err)) && !err)
 		err = -ENOMEM;
 	if (err) {
 		free(b.ents);
@@ -706,6 +715,10 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 	if (qemu) {
 		s->qemu = qemu;
 		s->as_ino = as->ino;
+	}
+	if (qemu_made) {
+		s->qemu_made = qemu_made;
+		s->made_ino = made->ino;
 	}
 	*out = s;
 	return 0;
@@ -747,10 +760,13 @@ struct node *view_lookup(struct view *v, uint64_t parent, const char *name)
 	pthread_mutex_lock(&v->lock);
 	d = snap_find(v->snap, parent, name);
 	n = d ? d->node : NULL;
-	/* .accel/as/NAME: qemu under any name (VIEW_QEMU_AS) */
-	if (!n && v->snap && v->snap->qemu && parent == v->snap->as_ino &&
-	    ac_manifest_name_ok(name, strlen(name)))
-		n = v->snap->qemu;
+	/* .accel/as/NAME, .accel/made/NAME: qemu under any name */
+	if (!n && v->snap && ac_manifest_name_ok(name, strlen(name))) {
+		if (v->snap->qemu && parent == v->snap->as_ino)
+			n = v->snap->qemu;
+		else if (v->snap->qemu_made && parent == v->snap->made_ino)
+			n = v->snap->qemu_made;
+	}
 	pthread_mutex_unlock(&v->lock);
 	return n;
 }
@@ -891,7 +907,7 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 		struct manifest_entry key = {.view = o->view};
 
 		if (strncmp(o->view, AC_VREL_RESERVED "/", sizeof(AC_VREL_RESERVED)) ||
-		    !strcmp(o->view, AC_VREL_QEMU) ||
+		    !strcmp(o->view, AC_VREL_QEMU) || !strcmp(o->view, AC_VREL_QEMU_MADE) ||
 		    bsearch(&key, e, ne, sizeof(*e), cmp_entry))
 			continue;
 		if (entry_copy(&e[n], o)) {

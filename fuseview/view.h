@@ -66,9 +66,10 @@ struct snapshot {
 	size_t n;
 	struct dirent_ref *ents; /* sorted by (parent, name) */
 	size_t nfiles;
-	/* .accel/as: every name in it is qemu (VIEW_QEMU_AS) */
-	uint64_t as_ino;
-	struct node *qemu;
+	/* .accel/as: every name in it is qemu (VIEW_QEMU_AS); .accel/made:
+	 * every name is qemu_made, the same qemu as another inode */
+	uint64_t as_ino, made_ino;
+	struct node *qemu, *qemu_made;
 };
 
 /*
@@ -80,6 +81,9 @@ struct snapshot {
  * "qemu-arm-static".
  */
 #define VIEW_QEMU_AS AC_VREL_QEMU_AS
+/* .accel/made/NAME: the same, but for runs emulated because they would load
+ * code the build made (AC_VREL_QEMU_MADE: its own node, so its own inode). */
+#define VIEW_QEMU_MADE_AS AC_VREL_QEMU_MADE_AS
 
 struct manifest_entry {
 	char *view;              /* relative view path */

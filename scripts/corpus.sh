@@ -78,8 +78,9 @@ native_build() {
 	mkdir -p "$dir/native/src"
 	cp "$dir"/src/*.dsc "$dir"/src/*.tar.* "$dir"/src/*.diff.* "$dir/native/src/" 2>/dev/null
 	# shellcheck disable=SC2086
+	# (a lock timeout: two corpus runs may share the host's package manager)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		build-essential debhelper fakeroot dpkg-dev ${with//,/ } > "$dir/native/apt.log" 2>&1 ||
+		-o DPkg::Lock::Timeout=1200 build-essential debhelper fakeroot dpkg-dev ${with//,/ } > "$dir/native/apt.log" 2>&1 ||
 		{ echo "n/a"; return; }
 	(cd "$dir/native/src" && dpkg-source -q -x ./*.dsc tree) > "$dir/native/unpack.log" 2>&1 ||
 		{ echo "n/a"; return; }

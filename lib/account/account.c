@@ -11,7 +11,8 @@
 
 #include "accel/account/account.h"
 
-const char *const ac_run_kind_name[AC_RUN_KINDS] = {"other", "emulated", "native"};
+const char *const ac_run_kind_name[AC_RUN_KINDS] = {"other", "emulated", "native",
+							    "emulated-for-build"};
 
 int ac_account_rule(struct ac_account *a, uint64_t dev, uint64_t ino, int kind)
 {

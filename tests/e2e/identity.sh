@@ -166,6 +166,18 @@ check "a native program's /proc/self/exe is the view's file" "/lib-x86$emu_exe" 
 check "native perl's \$^X is the root's" "/usr/bin/perl" "$(inr "$acc" perl -e 'print $^X')"
 check "... and that perl ran natively" "/lib-x86/usr/bin/perl" \
 	"$(inr "$acc" perl -ne 'if (m{ (/lib-x86/usr/bin/perl)$}) { print $1; exit }' /proc/self/maps)"
+# A perl that would load code the build made is emulated through the view's
+# other qemu file, and accounting counts it with the build's own programs.
+"$ACCEL_CTL" --state-dir "$state" account -o /tmp/$id.acct -- \
+	chroot --userspec=builder:builder "$acc" env -i PATH=/usr/bin:/bin \
+	perl -I/build/xs/blib/arch -e '$x = 0; $x++ for 1 .. 20000' || true
+sect() { sed -n "/^top $1/,/^top /p" /tmp/$id.acct | awk '$4 == "perl"'; }
+check "a perl loading build-made code is counted with the build's own" 1 \
+	"$(sect "emulated programs the build made" | grep -c 'loading code the build made')"
+check "... and not as an emulated root program" "" "$(sect "emulated root programs")"
+grep -q '^accelctl account: emulated root programs 0.0 s' /tmp/$id.acct ||
+	{ cat /tmp/$id.acct; check "no emulated root program in that run" 1 0; }
+rm -f /tmp/$id.acct
 # The tools the probe compared ran natively: the view serves them.
 for t in cmake ctest cpack ninja pkgconf dpkg bison flex xgettext msgfmt groff xsltproc; do
 	served=0

@@ -162,9 +162,18 @@ CTL enable -p coreutils > /dev/null
 # without the bit.
 chmod u+s "$STORE"/pkgs/coreutils_*_amd64/usr/bin/expr
 vfind -type f | sed "s|^$R/lib-x86/||" | LC_ALL=C sort > "$T_DIR/served"
-{ grep '^file	' "$ST"/roots/*/manifest | cut -f2; echo .accel/qemu-arm-static; echo .accel/machine; } |
-	LC_ALL=C sort > "$T_DIR/listed"
+{ grep '^file	' "$ST"/roots/*/manifest | cut -f2; echo .accel/qemu-arm-static
+	echo .accel/qemu-arm-static.made; echo .accel/machine; } | LC_ALL=C sort > "$T_DIR/listed"
 check "the view serves exactly the manifest" "" "$(diff "$T_DIR/listed" "$T_DIR/served")"
+# qemu under any name, twice: the same file, and for runs that load code
+# the build made the same bytes as a file of its own (its own inode, which
+# accelctl account tells apart).
+q_as=$(stat -c %i "$R/lib-x86/.accel/as/perl") q_made=$(stat -c %i "$R/lib-x86/.accel/made/perl")
+check "qemu under any name is qemu" "$(stat -c %i "$R/lib-x86/.accel/qemu-arm-static")" "$q_as"
+check "the build's qemu is the other file" "$(stat -c %i "$R/lib-x86/.accel/qemu-arm-static.made")" "$q_made"
+[ "$q_as" != "$q_made" ] && ok "... with an inode of its own" || fail "one inode for both qemu files"
+cmp -s "$R/lib-x86/.accel/as/x" "$R/lib-x86/.accel/made/y" && ok "... and the same bytes" ||
+	fail "the two qemu files differ"
 check "the machine served is the one measured" "$(cat "$ST"/roots/*/machine)" "$(cat "$R/lib-x86/.accel/machine")"
 check "no setuid/setgid bit, no writable file" "" "$(vfind ! -type l -perm /6222 -print)"
 check "no device, socket or fifo" "" "$(vfind ! -type f ! -type d ! -type l -print)"

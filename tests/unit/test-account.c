@@ -71,6 +71,28 @@ Test(account, tree_classification_and_totals)
 	ac_account_free(&a);
 }
 
+Test(account, emulated_for_the_build_is_a_kind_of_its_own)
+{
+	struct ac_account a = {0};
+
+	/* The view's two qemu files: the plain one and the one the dispatcher
+	 * runs for a root program that loads code the build made. */
+	rules(&a);
+	ac_account_rule(&a, VIEW_DEV, QEMU_INO + 1, AC_RUN_EMULATED_MADE);
+	add(&a, task(102, 102, 101, 10, 700, VIEW_DEV, QEMU_INO + 1, "perl"));
+	add(&a, task(103, 103, 101, 10, 200, VIEW_DEV, QEMU_INO, "perl"));
+	add(&a, task(101, 101, 100, 10, 100, VIEW_DEV, 11, "make"));
+	cr_assert_eq(ac_account_finish(&a, 100), 0);
+
+	cr_assert_eq(a.cpu_us[AC_RUN_EMULATED_MADE], 700);
+	cr_assert_eq(a.cpu_us[AC_RUN_EMULATED], 200);
+	cr_assert_eq(find(&a, AC_RUN_EMULATED_MADE, "perl")->cpu_us, 700,
+		     "the same name, totalled apart by kind");
+	cr_assert_eq(find(&a, AC_RUN_EMULATED, "perl")->cpu_us, 200);
+	cr_assert_str_eq(ac_run_kind_name[AC_RUN_EMULATED_MADE], "emulated-for-build");
+	ac_account_free(&a);
+}
+
 Test(account, reused_pid_does_not_adopt_foreign_children)
 {
 	struct ac_account a = {0};

@@ -20,6 +20,9 @@ enum ac_run_kind {
 	AC_RUN_OTHER = 0,  /* a host program that is not part of the root */
 	AC_RUN_EMULATED,   /* an armel program under qemu-arm */
 	AC_RUN_NATIVE,     /* a host equivalent served by the root's view */
+	AC_RUN_EMULATED_MADE, /* a root's armel program emulated because it would
+			       * load code the build made (its view's
+			       * AC_VIEW_QEMU_MADE): counted with the build's own */
 	AC_RUN_KINDS
 };
 

@@ -31,6 +31,15 @@
  * the task keeps the armel program's name (fuseview/view.h). */
 #define AC_VREL_QEMU_AS AC_VREL_RESERVED "/as"
 #define AC_VIEW_QEMU_AS AC_VIEW_DIR "/" AC_VREL_QEMU_AS
+/* The same qemu once more as a file of its own (another inode), under any
+ * name in AC_VIEW_QEMU_MADE_AS. The dispatcher runs it for a root program
+ * that must be emulated because it would load code the build made
+ * (accel/exec/route.h): taskstats names the inode a task executed, so
+ * `accelctl account` counts that run with the build's own programs. */
+#define AC_VREL_QEMU_MADE AC_VREL_RESERVED "/qemu-arm-static.made"
+#define AC_VREL_QEMU_MADE_AS AC_VREL_RESERVED "/made"
+#define AC_VIEW_QEMU_MADE AC_VIEW_DIR "/" AC_VREL_QEMU_MADE
+#define AC_VIEW_QEMU_MADE_AS AC_VIEW_DIR "/" AC_VREL_QEMU_MADE_AS
 
 /* What uname(2) says the machine is for native processes (qemu's answer,
  * measured by accel-bootstrap): one line. A view without it asks for no
