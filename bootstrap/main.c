@@ -777,14 +777,19 @@ static void do_setup(struct bootstrap *b)
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
 }
 
-/* Do other set-up roots still use the entry? */
-static int entry_in_use(const struct bootstrap *b)
+/*
+ * Call fn for every other set-up root's state with the content of its
+ * state file `file` (a line, newline dropped); stop at the first nonzero
+ * answer and return it.
+ */
+static int each_other_root(const struct bootstrap *b, const char *file,
+			   int (*fn)(const struct bootstrap *b, const char *key, const char *value))
 {
-	char path[PATH_MAX], name[AC_BINFMT_MAX_NAME + 2];
+	char path[PATH_MAX], value[PATH_MAX];
 	_cleanup_close_ int fd = openat(b->rs.statefd, "roots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir;
 	struct dirent *de;
-	int used = 0;
+	int r = 0;
 
 	if (fd < 0)
 		return 0;
@@ -792,20 +797,57 @@ static int entry_in_use(const struct bootstrap *b)
 	if (!dir)
 		return 0;
 	fd = -1; /* owned by dir now */
-	while ((de = readdir(dir))) {
+	while (!r && (de = readdir(dir))) {
 		long n;
 
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, b->rs.key))
 			continue;
-		ac_xsnprintf(path, sizeof(path), "roots/%s/" AC_STATE_BINFMT_NAME, de->d_name);
-		n = ac_read_small(b->rs.statefd, path, name, sizeof(name));
-		if (n > 0 && name[n - 1] == '\n')
-			name[n - 1] = '\0';
-		if (n > 0 && !strcmp(name, b->binfmt_name))
-			used = 1;
+		ac_xsnprintf(path, sizeof(path), "roots/%s/%s", de->d_name, file);
+		n = ac_read_small(b->rs.statefd, path, value, sizeof(value));
+		if (n <= 0)
+			continue;
+		if (value[n - 1] == '\n')
+			value[n - 1] = '\0';
+		r = fn(b, de->d_name, value);
 	}
 	closedir(dir);
-	return used;
+	return r;
+}
+
+static int uses_entry(const struct bootstrap *b, const char *key, const char *name)
+{
+	(void)key;
+	return !strcmp(name, b->binfmt_name);
+}
+
+/* Do other set-up roots still use the entry? */
+static int entry_in_use(const struct bootstrap *b)
+{
+	return each_other_root(b, AC_STATE_BINFMT_NAME, uses_entry);
+}
+
+/*
+ * Another set-up root whose directory is this root's (two schroot sessions
+ * bind-mount one chroot directory) also has its view on the mount point
+ * this root created: it takes the duty of removing it at its teardown.
+ */
+static int take_mountpoint(const struct bootstrap *b, const char *key, const char *root)
+{
+	struct stat mine, other;
+	char path[PATH_MAX];
+	int fd;
+
+	if (stat(b->root, &mine) || stat(root, &other) || mine.st_dev != other.st_dev ||
+	    mine.st_ino != other.st_ino)
+		return 0;
+	ac_xsnprintf(path, sizeof(path), "roots/%s/" AC_STATE_CREATED_MOUNTPOINT, key);
+	fd = openat(b->rs.statefd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	ac_info("%s is still the mount point of %s's view: left for its teardown", b->mountpoint,
+		root);
+	return 1;
 }
 
 static void do_teardown(struct bootstrap *b)
@@ -819,7 +861,8 @@ static void do_teardown(struct bootstrap *b)
 		unmount_view(b);
 	stop_daemon(b);
 	if (state_has(b, AC_STATE_CREATED_MOUNTPOINT)) {
-		if (unlinkat(AT_FDCWD, b->mountpoint, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		if (unlinkat(AT_FDCWD, b->mountpoint, AT_REMOVEDIR) < 0 && errno != ENOENT &&
+		    !(errno == EBUSY && each_other_root(b, AC_STATE_ROOT, take_mountpoint)))
 			ac_die_errno(AC_EXIT_FAILURE, errno,
 				     "remove %s (accel created it; is something mounted there?)",
 				     b->mountpoint);
