@@ -29,10 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -380,6 +382,38 @@ static void write_tsv(FILE *f, const struct ac_account *a)
 	}
 }
 
+/*
+ * Wait for the command, looking for new views meanwhile: a root set up after
+ * the command started (a schroot session that sbuild opens) has a view
+ * whose device the records can only be told by while it is mounted. The
+ * rules are only read at ac_account_finish(), so adding to them while the
+ * reader thread appends records is safe. A view mounted and gone between
+ * two looks (RESCAN_MS) is missed: its tasks count as "other".
+ */
+#define RESCAN_MS 250
+static int wait_watching(pid_t child, struct ac_account *a, const char *state_dir, int *nviews)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, child, 0);
+
+	for (;;) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		int n, v;
+
+		if (pfd < 0)
+			break; /* no pidfd (Linux < 5.3): the views of the start only */
+		n = poll(&p, 1, RESCAN_MS);
+		if (n < 0 && errno != EINTR)
+			break;
+		if ((v = rules(a, state_dir)) > *nviews)
+			*nviews = v;
+		if (n > 0)
+			break;
+	}
+	if (pfd >= 0)
+		close(pfd);
+	return ac_spawn_wait(child);
+}
+
 static void usage_account(FILE *out)
 {
 	fprintf(out,
@@ -456,7 +490,7 @@ int cmd_account(struct ctl *ctl, int argc, char **argv)
 	/* Signals of the terminal go to the command; accelctl reports. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	status = ac_spawn_wait(child);
+	status = wait_watching(child, &c.acct, ctl->state_dir, &nviews);
 	/* Orphans reparented to us and already gone: reap them. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;

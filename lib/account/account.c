@@ -16,6 +16,9 @@ const char *const ac_run_kind_name[AC_RUN_KINDS] = {"other", "emulated", "native
 
 int ac_account_rule(struct ac_account *a, uint64_t dev, uint64_t ino, int kind)
 {
+	for (size_t i = 0; i < a->nrules; i++)
+		if (a->rules[i].dev == dev && a->rules[i].ino == ino && a->rules[i].kind == kind)
+			return 0; /* known: a rescan of the roots adds no twin */
 	if (a->nrules == a->rcap) {
 		size_t c = a->rcap ? a->rcap * 2 : 8;
 		struct ac_exe_rule *r = realloc(a->rules, c * sizeof(*r));

@@ -66,7 +66,8 @@ struct ac_account {
 };
 
 /* Files executed from (dev, ino) are of kind; ino 0 covers the whole
- * device. An exact (dev, ino) rule wins over a device rule. */
+ * device. An exact (dev, ino) rule wins over a device rule. A rule given
+ * again is kept once. */
 int ac_account_rule(struct ac_account *a, uint64_t dev, uint64_t ino, int kind);
 /* Append one exited task (in exit order). */
 int ac_account_add(struct ac_account *a, const struct ac_task *t);
