@@ -296,6 +296,9 @@ int cmd_disable(struct ctl *c, int argc, char **argv)
 		if (!in(del, ndel, cur[k]))
 			set[n++] = cur[k];
 	apply(c, &db, 0, set, n);
+	/* The user's set from now on: it no longer follows the packages. */
+	if (ac_state_del(&c->rs, AC_STATE_FOLLOW))
+		ac_warn("could not remove %s/" AC_STATE_FOLLOW, c->rs.dir);
 	for (size_t i = 0; i < ndel; i++)
 		printf("disabled %s\n", del[i]);
 	return AC_EXIT_OK;

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "follow.h"
+
 #include "accel/base/spawn.h"
 #include "accel/base/util.h"
 #include "accel/exec/identity.h"
@@ -637,11 +639,26 @@ static void plan_view(struct bootstrap *b)
 		ac_die_err(AC_EXIT_FAILURE, &err);
 	store.verbose = 1;
 	store.note = ac_info;
-	if (state_has(b, AC_STATE_ENABLED)) {
-		if ((r = ac_enabled_read(&b->rs, &set, &n)))
-			ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/" AC_STATE_ENABLED, b->rs.dir);
-	} else if (!b->no_defaults && (r = ac_default_set(&db, &store, &set, &n))) {
-		ac_die_errno(AC_EXIT_FAILURE, -r, "the default set of %s", b->root);
+	/* The set enabled before; the default set at the first set-up, and
+	 * again, with what was enabled besides, while it follows the root's
+	 * packages (bootstrap/follow.h). */
+	if (state_has(b, AC_STATE_ENABLED) && (r = ac_enabled_read(&b->rs, &set, &n)))
+		ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/" AC_STATE_ENABLED, b->rs.dir);
+	if (!b->no_defaults &&
+	    (!state_has(b, AC_STATE_ENABLED) || state_has(b, AC_STATE_FOLLOW))) {
+		if ((r = ac_default_set(&db, &store, &set, &n)))
+			ac_die_errno(AC_EXIT_FAILURE, -r, "the default set of %s", b->root);
+		for (size_t i = 1, w = 1; i <= n; i++) { /* sorted: drop repeats */
+			if (i == n) {
+				n = w;
+				break;
+			}
+			if (strcmp(set[i], set[w - 1]))
+				set[w++] = set[i];
+			else
+				free(set[i]);
+		}
+		state_put(b, AC_STATE_FOLLOW, "1\n");
 	}
 	ac_xsnprintf(qemu, sizeof(qemu), "%s/" AC_STATE_QEMU, b->rs.dir);
 	if ((r = ac_view_apply(&b->rs, &db, &store, set, n, qemu, &err)))
@@ -734,6 +751,52 @@ static void undo_setup(void)
 	ac_warn("set-up of %s failed; what it had done is undone", b->root);
 }
 
+/* The follower of the root's packages, running this set-up again (with
+ * every setting spelled out: they are all absolute paths) on a change. */
+static void start_follower(const struct bootstrap *b)
+{
+	char self[PATH_MAX];
+	const char *argv[20];
+	char *copy[20];
+	size_t n = 0;
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int err;
+
+	if (len <= 0) {
+		ac_warn("cannot find my own program (/proc/self/exe); %s's default set will not "
+			"follow its packages", b->root);
+		return;
+	}
+	self[len] = '\0';
+	argv[n++] = self;
+	argv[n++] = "--state-dir";
+	argv[n++] = b->state_dir;
+	if (b->store) {
+		argv[n++] = "--store";
+		argv[n++] = b->store;
+	}
+	argv[n++] = "--binfmt-name";
+	argv[n++] = b->binfmt_name;
+	argv[n++] = "--dispatcher";
+	argv[n++] = b->dispatcher;
+	argv[n++] = "--fuseview";
+	argv[n++] = b->fuseview;
+	argv[n++] = "--qemu";
+	argv[n++] = b->qemu;
+	if (b->allow_skew)
+		argv[n++] = "--allow-skew";
+	argv[n++] = b->root;
+	/* follow_start() takes what execv takes: copies. */
+	for (size_t i = 0; i < n; i++)
+		if (!(copy[i] = strdup(argv[i])))
+			ac_die(AC_EXIT_FAILURE, "out of memory");
+	copy[n] = NULL;
+	if ((err = follow_start(b->root, b->mountpoint, b->rs.dir, copy)))
+		ac_warn("cannot start the follower of %s's packages: %s", b->root, strerror(-err));
+	for (size_t i = 0; i < n; i++)
+		free(copy[i]);
+}
+
 static void do_setup(struct bootstrap *b)
 {
 	char text[PATH_MAX + 64];
@@ -774,6 +837,8 @@ static void do_setup(struct bootstrap *b)
 		ac_view_warm(&b->rs);
 	register_entry(b, entry);
 	undo.armed = 0;
+	if (state_has(b, AC_STATE_FOLLOW))
+		start_follower(b);
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
 }
 
@@ -857,6 +922,7 @@ static void do_teardown(struct bootstrap *b)
 
 	open_state(b);
 	apply_defaults(b);
+	follow_stop(b->rs.dir);
 	if (view_state(b) != VIEW_NONE && view_state(b) != VIEW_OTHER)
 		unmount_view(b);
 	stop_daemon(b);

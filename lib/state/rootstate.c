@@ -97,6 +97,14 @@ int ac_state_has(const struct ac_rootstate *rs, const char *file)
 	return faccessat(rs->statefd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+int ac_state_del(const struct ac_rootstate *rs, const char *file)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", rs->rel, file);
+	return unlinkat(rs->statefd, path, 0) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 int ac_state_get(const struct ac_rootstate *rs, const char *file, char *buf, size_t size)
 {
 	char path[256];

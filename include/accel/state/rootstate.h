@@ -12,6 +12,9 @@
  *               with --allow-skew), "NAME ROOTVERSION STOREVERSION";
  *   store       the store directory this root uses;
  *   allow-skew, allow-toolchain-skew   present once allowed for the root;
+ *   follow      present while the enabled set is the default set, which
+ *               then follows the root's packages (accel-bootstrap recomputes
+ *               it, its follower on every change; accelctl disable ends it);
  *   binfmt-name, dispatcher, created-mountpoint   accel-bootstrap's record;
  *   qemu-arm-static   the host qemu the view serves at AC_VREL_QEMU;
  *   control     the view daemon's socket (accel/view/control.h);
@@ -42,6 +45,7 @@
 #define AC_STATE_BINFMT_NAME "binfmt-name"
 #define AC_STATE_DISPATCHER "dispatcher"
 #define AC_STATE_CREATED_MOUNTPOINT "created-mountpoint"
+#define AC_STATE_FOLLOW "follow"
 #define AC_STATE_QEMU "qemu-arm-static"
 #define AC_STATE_MACHINE "machine" /* what qemu says uname's machine is */
 #define AC_STATE_PID "fuseview.pid"
@@ -73,6 +77,8 @@ int ac_roots_each(const char *state_dir,
 int ac_state_get(const struct ac_rootstate *rs, const char *file, char *buf, size_t size);
 int ac_state_put(const struct ac_rootstate *rs, const char *file, const char *text);
 int ac_state_has(const struct ac_rootstate *rs, const char *file);
+/* Remove a state file; an absent one is no error. */
+int ac_state_del(const struct ac_rootstate *rs, const char *file);
 /* A whole state file (malloc'ed, NUL-terminated, sized by fstat, at most
  * max bytes), or -errno (-ENOENT: absent, -E2BIG: larger). */
 int ac_state_read(const struct ac_rootstate *rs, const char *file, size_t max, char **text);
