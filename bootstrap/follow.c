@@ -185,11 +185,12 @@ int follow_start(const char *root, const char *mountpoint, const char *dir, char
 		_exit(1);
 	pid = fork();
 	if (pid)
-		_exit(pid < 0);
+		_exit(pid < 0 ? 1 : 0);
 	/* A group of its own, so that follow_stop() ends a re-plan with it. */
 	if (setpgid(0, 0) < 0)
 		_exit(1);
-	prctl(PR_SET_NAME, FOLLOW_COMM);
+	if (prctl(PR_SET_NAME, FOLLOW_COMM) < 0)
+		_exit(1);
 	/* Nothing inherited but the standard streams: the state lock of the
 	 * set-up that started it must not be held on, nor a directory of a
 	 * root pinned. */
@@ -222,5 +223,5 @@ void follow_stop(const char *dir)
 	 * after a teardown. */
 	kill(-pid, SIGTERM);
 	for (int i = 0; i < 300 && kill(pid, 0) == 0; i++)
-		usleep(10000);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 }
