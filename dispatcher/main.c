@@ -350,8 +350,10 @@ int ac_dispatch_main(long *sp)
 		 * loader would be served from the kernel's cache, and a page
 		 * it has dropped since kills the program with SIGBUS.
 		 */
-		if (ac_route_needs_emulation(d.canon, d.call.args, d.envp))
-			made = 1;
+		enum ac_emulate why = ac_route_needs_emulation(d.canon, d.call.args, d.envp);
+
+		if (why != AC_EMULATE_NO)
+			made = why == AC_EMULATE_BUILD_CODE;
 		else if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && identity_ready())
 			ac_execve(d.host, d.call.args, d.envp);
 	}

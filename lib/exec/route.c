@@ -86,10 +86,13 @@ static const char *base_name(const char *path)
 	return b;
 }
 
-int ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
+enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
 {
 	if (!ac_prefix_eq(base_name(canon), "perl", 4))
-		return 0;
+		return AC_EMULATE_NO;
+	for (char *const *e = envp; e && *e; e++)
+		if (ac_prefix_eq(*e, "DPKG_MAINTSCRIPT_NAME=", 22))
+			return AC_EMULATE_MAINTSCRIPT;
 	for (char *const *e = envp; e && *e; e++) {
 		const char *v = NULL;
 
@@ -98,7 +101,7 @@ int ac_route_needs_emulation(const char *canon, char *const *args, char *const *
 		else if (ac_prefix_eq(*e, "PERLLIB=", 8))
 			v = *e + 8;
 		if (v && !system_list(v))
-			return 1;
+			return AC_EMULATE_BUILD_CODE;
 	}
 	for (size_t i = 1; args && args[0] && args[i]; i++) {
 		const char *a = args[i];
@@ -107,17 +110,17 @@ int ac_route_needs_emulation(const char *canon, char *const *args, char *const *
 		    ac_prefix_eq(a, "-E", 2))
 			break;
 		if (ac_prefix_eq(a, "-Mblib", 6) || ac_prefix_eq(a, "-mblib", 6))
-			return 1;
+			return AC_EMULATE_BUILD_CODE;
 		if (ac_prefix_eq(a, "-I", 2)) {
 			const char *d = a[2] ? a + 2 : args[i + 1];
 
 			if (!a[2] && d)
 				i++;
 			if (d && !system_dir(d, ac_strlen(d)))
-				return 1;
+				return AC_EMULATE_BUILD_CODE;
 		}
 	}
-	return 0;
+	return AC_EMULATE_NO;
 }
 
 int ac_in_view(const char *path)

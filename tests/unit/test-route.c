@@ -148,4 +148,12 @@ Test(route, perl_with_a_build_tree_module_path_is_emulated)
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_old), 1);
 	/* Only perl: make with the same environment runs natively. */
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/make", inc, env_blib), 0);
+	/* A maintainer script's perl: the packages being configured are not
+	 * served yet. */
+	char *env_maint[] = {"PATH=/usr/bin", "DPKG_MAINTSCRIPT_NAME=postinst", NULL};
+
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", plain, env_maint),
+		     AC_EMULATE_MAINTSCRIPT);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", inc, env_plain), AC_EMULATE_BUILD_CODE);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/sed", plain, env_maint), AC_EMULATE_NO);
 }

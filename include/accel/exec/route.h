@@ -63,9 +63,20 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
  * -I, -Mblib or -mblib among the switches in args (args[0] is argv0; the
  * switches end at the script, "-e"/"-E" or "--"). Emulating a run that
  * loads only pure-perl modules costs time, never a different answer.
- * 1: emulate; 0: the host program may run.
+ *
+ * A perl that dpkg runs for a maintainer script (DPKG_MAINTSCRIPT_NAME in
+ * envp, which dpkg exports to the scripts and their children) is emulated
+ * too: the packages being configured were unpacked after the view was
+ * planned, so their arch-dependent modules are not served yet (sbuild
+ * installs build dependencies into a session set up just before:
+ * libxml-libxml-perl's postinst loads XML::LibXML).
  */
-int ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp);
+enum ac_emulate {
+	AC_EMULATE_NO = 0,     /* the host program may run */
+	AC_EMULATE_BUILD_CODE, /* it would load code the build made */
+	AC_EMULATE_MAINTSCRIPT, /* a dpkg maintainer script's perl */
+};
+enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp);
 
 /* Is path inside AC_VIEW_DIR (component-wise: "/lib-x86x" is not)? */
 int ac_in_view(const char *path);
