@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +52,6 @@
 #include "accel/state/rootstate.h"
 #include "commands.h"
 
-#define FUSE_MAGIC 0x65735546
 
 /* ------------------------------------------------------ classification */
 
@@ -88,7 +88,7 @@ static int rule_root(void *ctx, const char *root, const char *dir)
 	snprintf(path, sizeof(path), "%s/" AC_STATE_QEMU, dir);
 	rule_file(rr->a, path, AC_RUN_EMULATED);
 	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_DIR);
-	if (statfs(path, &sf) || sf.f_type != FUSE_MAGIC || stat(path, &st))
+	if (statfs(path, &sf) || sf.f_type != FUSE_SUPER_MAGIC || stat(path, &st))
 		return 0;
 	/* the view's qemu (also its .accel/as/NAME: the same inode) */
 	snprintf(path, sizeof(path), "%s%s", root, AC_VIEW_QEMU);
@@ -279,6 +279,21 @@ static void advice(const struct origins *o, size_t which, const struct ac_pkg *p
 
 /* --------------------------------------------------------------- report */
 
+/* May a program of this kind be in report list 0 (emulated root
+ * programs), 1 (the build's own) or 2 (native)? Emulated ones are then
+ * told apart by name (root_program). */
+static int in_list(int list, int kind)
+{
+	switch (list) {
+	case 0:
+		return kind == AC_RUN_EMULATED;
+	case 1:
+		return kind == AC_RUN_EMULATED || kind == AC_RUN_EMULATED_MADE;
+	default:
+		return kind == AC_RUN_NATIVE;
+	}
+}
+
 static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t lost,
 		   int nviews, const struct origins *o)
 {
@@ -345,9 +360,7 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 			struct ac_pkg *pkg = NULL;
 			char line[PATH_MAX + 200] = "";
 
-			if (list == 2 ? p->kind != AC_RUN_NATIVE
-				      : p->kind != AC_RUN_EMULATED &&
-						(list == 0 || p->kind != AC_RUN_EMULATED_MADE))
+			if (!in_list(list, p->kind))
 				continue;
 			if (p->kind == AC_RUN_EMULATED) {
 				pkg = root_program(o, p->comm, path, sizeof(path), &which);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,30 +25,16 @@
 #include "accel/base/util.h"
 
 #define FOLLOW_COMM "accel-follow"
-#define FUSE_MAGIC 0x65735546
 #define QUIET_MS 1000  /* no change for this long: dpkg is done for now */
 #define CHECK_MS 10000 /* how often an idle follower looks for its view */
 
 /* The follower's pid from dir's pid file, if that process is a follower. */
 static pid_t running(const char *dir)
 {
-	char path[PATH_MAX], buf[32], comm[32];
-	char *end;
-	long pid;
+	char path[PATH_MAX];
 
 	ac_xsnprintf(path, sizeof(path), "%s/" FOLLOW_PID, dir);
-	if (ac_read_small(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
-		return 0;
-	errno = 0;
-	pid = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || pid <= 1)
-		return 0;
-	/* The pid file may be stale: only a follower counts. */
-	ac_xsnprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if (ac_read_small(AT_FDCWD, path, comm, sizeof(comm)) <= 0 ||
-	    strncmp(comm, FOLLOW_COMM, strlen(FOLLOW_COMM)))
-		return 0;
-	return (pid_t)pid;
+	return ac_pidfile_running(AT_FDCWD, path, FOLLOW_COMM);
 }
 
 /* Does dpkg or apt hold the root's database (fcntl locks, seen from here
@@ -112,7 +99,7 @@ static int view_mounted(const char *mountpoint)
 {
 	struct statfs sf;
 
-	return statfs(mountpoint, &sf) == 0 && sf.f_type == FUSE_MAGIC;
+	return statfs(mountpoint, &sf) == 0 && sf.f_type == FUSE_SUPER_MAGIC;
 }
 
 __attribute__((noreturn)) static void follow(const char *root, const char *mountpoint,
@@ -222,6 +209,5 @@ void follow_stop(const char *dir)
 	/* Its group: a re-plan it runs now must not set the root up again
 	 * after a teardown. */
 	kill(-pid, SIGTERM);
-	for (int i = 0; i < 300 && kill(pid, 0) == 0; i++)
-		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	ac_wait_gone(pid, 3000);
 }

@@ -10,7 +10,9 @@
  * and, once dpkg and apt are done (their lock files free, no change for a
  * second), runs accel-bootstrap on the root again, which recomputes the
  * default set and hands the daemon the new manifest. It exits when the
- * root's view is gone. accel-bootstrap starts it and --teardown stops it;
+ * root's view is gone. After `accelctl disable` the set is the user's: the
+ * re-run then applies that set as it is (new versions of its packages).
+ * accel-bootstrap starts it and --teardown stops it;
  * its pid is STATE/roots/KEY/follow.pid, its messages go to follow.log.
  */
 #ifndef ACCEL_BOOTSTRAP_FOLLOW_H

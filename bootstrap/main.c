@@ -511,43 +511,21 @@ static enum view_plan preflight_view(const struct bootstrap *b)
 	return VIEW_COVER;
 }
 
-/* Wait up to ms for pid to exit (it may not be our child); 1 if it did. */
-static int wait_gone(pid_t pid, int ms)
-{
-	for (int i = 0; i < ms / 10; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			return 1;
-		waitpid(pid, NULL, WNOHANG);
-		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-	}
-	return kill(pid, 0) < 0 && errno == ESRCH;
-}
-
 /* Stop the view daemon recorded in the state, if it still runs. It exits by
  * itself once its mount is gone; a signal is the fallback. */
 static void stop_daemon(const struct bootstrap *b)
 {
-	char buf[32];
-	char comm[64], path[64];
-	char *end;
-	long pid;
+	char path[PATH_MAX];
+	pid_t pid;
 
-	if (!state_get(b, AC_STATE_PID, buf, sizeof(buf)))
+	ac_xsnprintf(path, sizeof(path), "%s/" AC_STATE_PID, b->rs.rel);
+	if ((pid = ac_pidfile_running(b->rs.statefd, path, "accel-fuseview")) <= 0)
 		return;
-	errno = 0;
-	pid = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || pid <= 1)
+	if (ac_wait_gone(pid, 2000))
 		return;
-	/* The pid file may be stale: only signal an accel-fuseview. */
-	ac_xsnprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if (ac_read_small(AT_FDCWD, path, comm, sizeof(comm)) <= 0 ||
-	    strncmp(comm, "accel-fuseview", 14))
-		return;
-	if (wait_gone((pid_t)pid, 2000))
-		return;
-	kill((pid_t)pid, SIGTERM);
-	if (!wait_gone((pid_t)pid, 3000))
-		kill((pid_t)pid, SIGKILL);
+	kill(pid, SIGTERM);
+	if (!ac_wait_gone(pid, 3000))
+		kill(pid, SIGKILL);
 }
 
 /* Unmount the view (lazily if a process still runs from it). */
@@ -648,16 +626,6 @@ static void plan_view(struct bootstrap *b)
 	    (!state_has(b, AC_STATE_ENABLED) || state_has(b, AC_STATE_FOLLOW))) {
 		if ((r = ac_default_set(&db, &store, &set, &n)))
 			ac_die_errno(AC_EXIT_FAILURE, -r, "the default set of %s", b->root);
-		for (size_t i = 1, w = 1; i <= n; i++) { /* sorted: drop repeats */
-			if (i == n) {
-				n = w;
-				break;
-			}
-			if (strcmp(set[i], set[w - 1]))
-				set[w++] = set[i];
-			else
-				free(set[i]);
-		}
 		state_put(b, AC_STATE_FOLLOW, "1\n");
 	}
 	ac_xsnprintf(qemu, sizeof(qemu), "%s/" AC_STATE_QEMU, b->rs.dir);
@@ -900,16 +868,13 @@ static int take_mountpoint(const struct bootstrap *b, const char *key, const cha
 {
 	struct stat mine, other;
 	char path[PATH_MAX];
-	int fd;
 
 	if (stat(b->root, &mine) || stat(root, &other) || mine.st_dev != other.st_dev ||
 	    mine.st_ino != other.st_ino)
 		return 0;
 	ac_xsnprintf(path, sizeof(path), "roots/%s/" AC_STATE_CREATED_MOUNTPOINT, key);
-	fd = openat(b->rs.statefd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (ac_write_atomic(b->rs.statefd, path, "1\n", 2, 0644))
 		return 0;
-	close(fd);
 	ac_info("%s is still the mount point of %s's view: left for its teardown", b->mountpoint,
 		root);
 	return 1;

@@ -102,6 +102,15 @@ t_require() {
 	done
 }
 
+# BS ARG...: the staged accel-bootstrap with this test's state ($ST), entry
+# name, programs and store ($STORE if the test sets one, else the shared one).
+BS() {
+	"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" \
+		--fuseview "$T_FUSEVIEW" --store "${STORE:-$T_STORE}" "$@"
+}
+# CTL ARG...: the staged accelctl on this test's state and root ($R).
+CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
+
 # t_mkroot DIR: a fresh mini armel root (cached .debs, seconds).
 t_mkroot() {
 	"$T_SRCDIR/scripts/mkroot-mini.sh" "$1"

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *ac_progname = "accel";
@@ -105,6 +108,36 @@ int ac_write_proc(const char *path, const char *data, size_t len)
 	err = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
 	close(fd);
 	return err;
+}
+
+pid_t ac_pidfile_running(int dirfd, const char *path, const char *comm)
+{
+	char buf[32], have[32], proc[64];
+	char *end;
+	long pid;
+
+	if (ac_read_small(dirfd, path, buf, sizeof(buf)) <= 0)
+		return 0;
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || pid <= 1)
+		return 0;
+	ac_xsnprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
+	if (ac_read_small(AT_FDCWD, proc, have, sizeof(have)) <= 0 ||
+	    strncmp(have, comm, strlen(comm)))
+		return 0;
+	return (pid_t)pid;
+}
+
+int ac_wait_gone(pid_t pid, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 1;
+		waitpid(pid, NULL, WNOHANG);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	}
+	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
 long ac_read_small(int dirfd, const char *path, char *buf, size_t size)

@@ -90,19 +90,22 @@ enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, c
 {
 	if (!ac_prefix_eq(base_name(canon), "perl", 4))
 		return AC_EMULATE_NO;
-	for (char *const *e = envp; e && *e; e++)
-		if (ac_prefix_eq(*e, "DPKG_MAINTSCRIPT_NAME=", 22))
-			return AC_EMULATE_MAINTSCRIPT;
+	enum ac_emulate why = AC_EMULATE_NO;
+
 	for (char *const *e = envp; e && *e; e++) {
 		const char *v = NULL;
 
+		if (ac_prefix_eq(*e, "DPKG_MAINTSCRIPT_NAME=", 22))
+			return AC_EMULATE_MAINTSCRIPT;
 		if (ac_prefix_eq(*e, "PERL5LIB=", 9))
 			v = *e + 9;
 		else if (ac_prefix_eq(*e, "PERLLIB=", 8))
 			v = *e + 8;
 		if (v && !system_list(v))
-			return AC_EMULATE_BUILD_CODE;
+			why = AC_EMULATE_BUILD_CODE;
 	}
+	if (why != AC_EMULATE_NO)
+		return why;
 	for (size_t i = 1; args && args[0] && args[i]; i++) {
 		const char *a = args[i];
 

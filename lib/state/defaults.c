@@ -51,7 +51,18 @@ int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char **
 	ac_strv_free(cc, ncc);
 	if (r < 0)
 		return r;
-	if (*n)
-		qsort(*set, *n, sizeof(**set), ac_cmp_strp);
+	if (!*n)
+		return 0;
+	/* Sorted and without repeats, also against what *set held before. */
+	qsort(*set, *n, sizeof(**set), ac_cmp_strp);
+	size_t w = 1;
+
+	for (size_t i = 1; i < *n; i++) {
+		if (strcmp((*set)[i], (*set)[w - 1]))
+			(*set)[w++] = (*set)[i];
+		else
+			free((*set)[i]);
+	}
+	*n = w;
 	return 0;
 }

@@ -7,10 +7,6 @@ source "$(dirname "$0")/../lib.sh"
 t_require
 
 ST=$T_DIR/state
-BS() {
-	"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" \
-		--fuseview "$T_FUSEVIEW" --store "$T_STORE" "$@"
-}
 rc_of() { set +e; "$@" >"$T_DIR/out" 2>&1; echo $?; set -e; }
 qemu_before=$(cat "$BINFMT/qemu-arm")
 

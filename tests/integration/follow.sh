@@ -9,11 +9,6 @@ t_require
 
 ST=$T_DIR/state
 R=$T_DIR/root
-BS() {
-	"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" \
-		--fuseview "$T_FUSEVIEW" --store "$T_STORE" "$@"
-}
-CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
 t_mkroot "$R"
 T_MOUNTS+=("$R/lib-x86")
 T_ENTRIES+=("$T_ID")

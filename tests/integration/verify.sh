@@ -9,11 +9,6 @@ t_require
 
 ST=$T_DIR/state
 R=$T_DIR/root
-BS() {
-	"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" \
-		--fuseview "$T_FUSEVIEW" --store "$T_STORE" "$@"
-}
-CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
 rc_of() { set +e; "$@" >"$T_DIR/out" 2>"$T_DIR/err"; echo $?; set -e; }
 
 t_mkroot "$R"

@@ -19,11 +19,6 @@ t_require
 ST=$T_DIR/state
 STORE=$T_DIR/store # private: this test damages store files
 R=$T_DIR/root
-BS() {
-	"$T_BOOTSTRAP" --state-dir "$ST" --binfmt-name "$T_ID" --dispatcher "$T_DISPATCH" \
-		--fuseview "$T_FUSEVIEW" --store "$STORE" "$@"
-}
-CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
 rc_of() { set +e; "$@" >"$T_DIR/out" 2>&1; echo $?; set -e; }
 negative() { # the daemon's count of negative lookups (fails without one)
 	CTL status 2>/dev/null | sed -n 's/.*lookups [0-9]* (\([0-9]*\) negative).*/\1/p' | grep -x '[0-9][0-9]*'

@@ -13,6 +13,7 @@
 #define ACCEL_BASE_UTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -56,6 +57,13 @@ int ac_write_proc(const char *path, const char *data, size_t len);
 /* Read at most size-1 bytes of path into buf, NUL-terminated; returns the
  * length or -errno. */
 long ac_read_small(int dirfd, const char *path, char *buf, size_t size);
+/* The pid a pid file (path, relative to dirfd) names, if that process runs
+ * and its comm starts with comm (a stale file names another program);
+ * else 0. */
+pid_t ac_pidfile_running(int dirfd, const char *path, const char *comm);
+/* Wait up to ms milliseconds for process pid to be gone (reaping it if it
+ * is our child); 1 if it is. */
+int ac_wait_gone(pid_t pid, int ms);
 /* Create path (relative to dirfd) with content, atomically: a temporary
  * file in the same directory, fsync, rename. Returns 0 or -errno. */
 int ac_write_atomic(int dirfd, const char *path, const char *data, size_t len, int mode);

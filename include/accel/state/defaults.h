@@ -25,8 +25,8 @@
 #include "accel/root/rootdb.h"
 #include "accel/store/store.h"
 
-/* Append the default set of db's root to *set (count *n, sorted, unique).
- * Returns 0 or -errno. */
+/* Add the default set of db's root to *set (count *n): the whole set is
+ * then sorted and without repeats. Returns 0 or -errno. */
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n);
 
 #endif /* ACCEL_STATE_DEFAULTS_H */
