@@ -453,6 +453,21 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		problems += !e.enabled;
 	}
 	other_entries(name);
+	/* What the kernel really runs armel programs with: an exec probe. */
+	r = ac_binfmt_probe(c->rs.dir, buf, sizeof(buf));
+	if (r == AC_PROBE_ACCEL)
+		printf("exec:     armel programs reach accel's dispatcher (%s)\n", buf);
+	else if (r == AC_PROBE_OTHER)
+		printf("exec:     armel programs reach another interpreter first (Debian's qemu-arm "
+		       "registered after %s?); run accel-bootstrap %s again\n", name, c->root);
+	else if (r == AC_PROBE_NONE)
+		printf("exec:     no binfmt_misc entry runs armel programs\n");
+	else
+		printf("exec:     the probe could not run (%s)\n", strerror(-r));
+	problems += r != AC_PROBE_ACCEL;
+	if (ac_state_has(&c->rs, AC_STATE_STOPPED))
+		printf("stopped:  accel-bootstrap --stop was run; accel-bootstrap %s starts it\n",
+		       c->root);
 	problems += view_status(c);
 	if (ac_enabled_read(&c->rs, &cur, &ncur))
 		ncur = 0;

@@ -52,8 +52,15 @@
 
 #define VIEW_MOUNTPOINT AC_VIEW_MOUNTPOINT
 
+enum mode {
+	MODE_SETUP,
+	MODE_TEARDOWN, /* --teardown: undo everything */
+	MODE_STOP,     /* --stop: stop what runs, keep the state */
+};
+
 struct bootstrap {
-	int teardown;
+	enum mode mode;
+	int all;       /* --all: every root with state */
 	const char *binfmt_name;
 	const char *binfmt_dir;
 	const char *dispatcher;
@@ -68,6 +75,8 @@ struct bootstrap {
 	struct ac_rootstate rs;     /* ROOT's state directory, locked */
 	char recorded_dispatcher[PATH_MAX];        /* teardown: what set-up used */
 	char recorded_name[AC_BINFMT_MAX_NAME + 2];
+	char recorded_fuseview[PATH_MAX];
+	char recorded_qemu[PATH_MAX];
 };
 
 /*
@@ -84,14 +93,23 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: accel-bootstrap [OPTION]... ROOT\n"
-		"       accel-bootstrap --teardown [OPTION]... ROOT\n"
+		"       accel-bootstrap --stop|--teardown [OPTION]... ROOT\n"
+		"       accel-bootstrap [--stop|--teardown] --all [--state-dir DIR]\n"
 		"Set the armel root ROOT up for acceleration: fetch the amd64 builds of the\n"
 		"root's package versions into the store, start the view (accel-fuseview) at\n"
 		"ROOT/lib-x86 with the default set of programs (or the set enabled before),\n"
 		"and register the accel dispatcher with binfmt_misc. --teardown undoes it.\n"
-		"Both may be run again safely; a set-up root whose view died is restarted.\n"
+		"Both may be run again safely; a set-up root whose view died is restarted,\n"
+		"and accel's binfmt_misc entry is put in front of Debian's qemu entry again\n"
+		"if that was registered after it.\n"
 		"\n"
 		"  -t, --teardown          undo what an earlier set-up of ROOT did\n"
+		"      --stop              stop ROOT's view, follower and (unless another\n"
+		"                          root uses it) entry, as a shutdown does; keep its\n"
+		"                          state, so a later set-up brings it back as it was\n"
+		"  -a, --all               every root set up before (STATE/roots), each with\n"
+		"                          the settings of its last set-up: at boot, after\n"
+		"                          a package upgrade; roots that are gone are skipped\n"
 		"      --store DIR         the host store (default STATE/store)\n"
 		"      --allow-skew        accept amd64 builds of other versions when the root's\n"
 		"                          exact version is not available (accelctl status)\n"
@@ -107,7 +125,9 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 done, 1 system error, 2 usage, 3 ROOT is not an armel root,\n"
 		"4 binfmt_misc unavailable, 5 something not accel's is in the way, 6 a\n"
-		"package of the root has no amd64 build of the same version.\n",
+		"package of the root has no amd64 build of the same version. With --all,\n"
+		"the highest status of any root (a root that is gone or no longer armel\n"
+		"is skipped with a warning).\n",
 		ACCEL_SBINDIR, ACCEL_BINFMT_NAME, ACCEL_PKGLIBEXECDIR, ACCEL_STATEDIR);
 }
 
@@ -121,6 +141,7 @@ enum {
 	OPT_FUSEVIEW,
 	OPT_ALLOW_SKEW,
 	OPT_NO_DEFAULTS,
+	OPT_STOP,
 };
 
 static void set_once(const char **slot, const char *value, const char *opt)
@@ -134,6 +155,8 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"teardown", no_argument, NULL, 't'},
+		{"stop", no_argument, NULL, OPT_STOP},
+		{"all", no_argument, NULL, 'a'},
 		{"binfmt-name", required_argument, NULL, OPT_BINFMT_NAME},
 		{"binfmt-dir", required_argument, NULL, OPT_BINFMT_DIR},
 		{"dispatcher", required_argument, NULL, OPT_DISPATCHER},
@@ -149,12 +172,16 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "thV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "tahV", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (b->teardown)
-				ac_die(AC_EXIT_USAGE, "--teardown given twice; give it once");
-			b->teardown = 1;
+		case OPT_STOP:
+			if (b->mode != MODE_SETUP)
+				ac_die(AC_EXIT_USAGE, "give one of --teardown and --stop, once");
+			b->mode = c == 't' ? MODE_TEARDOWN : MODE_STOP;
+			break;
+		case 'a':
+			b->all = 1;
 			break;
 		case OPT_BINFMT_NAME:
 			set_once(&b->binfmt_name, optarg, "--binfmt-name");
@@ -194,7 +221,9 @@ static void parse_args(struct bootstrap *b, int argc, char **argv)
 			exit(AC_EXIT_USAGE);
 		}
 	}
-	if (optind != argc - 1)
+	if (b->all && optind != argc)
+		ac_die(AC_EXIT_USAGE, "--all takes no ROOT: it works on every root set up before");
+	if (!b->all && optind != argc - 1)
 		ac_die(AC_EXIT_USAGE, "%s; usage: accel-bootstrap [--teardown] [OPTION]... ROOT",
 		       optind >= argc ? "ROOT is missing" : "give exactly one ROOT");
 	if (!b->binfmt_dir)
@@ -226,9 +255,9 @@ static void resolve_root(struct bootstrap *b, const char *arg)
 	struct stat st;
 
 	if (!realpath(arg, b->root)) {
-		/* Teardown of a root that was removed or moved away: its state
+		/* Teardown (or stop) of a root that was removed or moved away: its state
 		 * is still found by the absolute path it was set up with. */
-		if (!(b->teardown && errno == ENOENT && arg[0] == '/'))
+		if (!(b->mode != MODE_SETUP && errno == ENOENT && arg[0] == '/'))
 			ac_die_errno(AC_EXIT_USAGE, errno, "ROOT %s", arg);
 		ac_xsnprintf(b->root, sizeof(b->root), "%s", arg);
 		for (size_t n = strlen(b->root); n > 1 && b->root[n - 1] == '/'; n--)
@@ -309,14 +338,14 @@ static const char *state_get(const struct bootstrap *b, const char *file, char *
 	return ac_state_get(&b->rs, file, buf, size) || !buf[0] ? NULL : buf;
 }
 
-/* Settings not given on the command line: on teardown what set-up recorded
- * (teardown undoes exactly that), else the built-in defaults. */
+/* Settings not given on the command line: on teardown and stop what set-up
+ * recorded (they undo exactly that), else the built-in defaults. */
 static void apply_defaults(struct bootstrap *b)
 {
-	if (b->teardown && !b->dispatcher)
+	if (b->mode != MODE_SETUP && !b->dispatcher)
 		b->dispatcher = state_get(b, AC_STATE_DISPATCHER, b->recorded_dispatcher,
 					  sizeof(b->recorded_dispatcher));
-	if (b->teardown && !b->binfmt_name)
+	if (b->mode != MODE_SETUP && !b->binfmt_name)
 		b->binfmt_name = state_get(b, AC_STATE_BINFMT_NAME, b->recorded_name,
 					   sizeof(b->recorded_name));
 	if (!b->dispatcher)
@@ -554,6 +583,17 @@ static void start_view(struct bootstrap *b, enum view_plan plan)
 	if (plan == VIEW_IS_MOUNTED)
 		return;
 	if (plan == VIEW_RESTART) {
+		char path[PATH_MAX];
+
+		/* The daemon's keeper (fuseview/keeper.h) mounts a new server
+		 * within a second of the old one's death: give it that. */
+		ac_xsnprintf(path, sizeof(path), "%s/" AC_STATE_PID, b->rs.rel);
+		if (ac_pidfile_running(b->rs.statefd, path, "accel-fuseview") > 0) {
+			for (int i = 0; i < 150 && view_state(b) == VIEW_DEAD; i++)
+				nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+			if (view_state(b) == VIEW_ALIVE)
+				return;
+		}
 		ac_warn("the view of %s had died; restarting it", b->root);
 		if (umount2(b->mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0 && errno != EINVAL)
 			ac_warn("unmount the dead view at %s: %s", b->mountpoint, strerror(errno));
@@ -719,50 +759,122 @@ static void undo_setup(void)
 	ac_warn("set-up of %s failed; what it had done is undone", b->root);
 }
 
-/* The follower of the root's packages, running this set-up again (with
- * every setting spelled out: they are all absolute paths) on a change. */
+/*
+ * The command line of this set-up, every setting spelled out (they are all
+ * absolute paths), as the follower and --all run it again: into argv
+ * (at least SETUP_ARGV_MAX + 1 slots; copies, freed with free_argv), after
+ * argv[0] = self. Returns the count, or -ENOMEM.
+ */
+#define SETUP_ARGV_MAX 20
+
+struct settings {
+	const char *state_dir, *store, *binfmt_name, *dispatcher, *fuseview, *qemu, *root;
+	int allow_skew;
+};
+
+static void free_argv(char **argv, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(argv[i]);
+}
+
+static int setup_argv(const char *self, const struct settings *st, char **argv)
+{
+	const char *a[SETUP_ARGV_MAX];
+	int n = 0;
+
+	a[n++] = self;
+	a[n++] = "--state-dir";
+	a[n++] = st->state_dir;
+	if (st->store) {
+		a[n++] = "--store";
+		a[n++] = st->store;
+	}
+	a[n++] = "--binfmt-name";
+	a[n++] = st->binfmt_name;
+	a[n++] = "--dispatcher";
+	a[n++] = st->dispatcher;
+	a[n++] = "--fuseview";
+	a[n++] = st->fuseview;
+	a[n++] = "--qemu";
+	a[n++] = st->qemu;
+	if (st->allow_skew)
+		a[n++] = "--allow-skew";
+	a[n++] = st->root;
+	for (int i = 0; i < n; i++)
+		if (!(argv[i] = strdup(a[i]))) {
+			free_argv(argv, i);
+			return -ENOMEM;
+		}
+	argv[n] = NULL;
+	return n;
+}
+
+/* This program, to run again (the follower, --all). */
+static int self_path(char *self, size_t size)
+{
+	ssize_t len = readlink("/proc/self/exe", self, size - 1);
+
+	if (len <= 0)
+		return -1;
+	self[len] = '\0';
+	return 0;
+}
+
+/* The follower of the root's packages, running this set-up again. */
 static void start_follower(const struct bootstrap *b)
 {
 	char self[PATH_MAX];
-	const char *argv[20];
-	char *copy[20];
-	size_t n = 0;
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int err;
+	char *argv[SETUP_ARGV_MAX + 1];
+	const struct settings st = {
+		.state_dir = b->state_dir, .store = b->store, .binfmt_name = b->binfmt_name,
+		.dispatcher = b->dispatcher, .fuseview = b->fuseview, .qemu = b->qemu,
+		.root = b->root, .allow_skew = b->allow_skew,
+	};
+	int n, err;
 
-	if (len <= 0) {
+	if (self_path(self, sizeof(self))) {
 		ac_warn("cannot find my own program (/proc/self/exe); %s's default set will not "
 			"follow its packages", b->root);
 		return;
 	}
-	self[len] = '\0';
-	argv[n++] = self;
-	argv[n++] = "--state-dir";
-	argv[n++] = b->state_dir;
-	if (b->store) {
-		argv[n++] = "--store";
-		argv[n++] = b->store;
-	}
-	argv[n++] = "--binfmt-name";
-	argv[n++] = b->binfmt_name;
-	argv[n++] = "--dispatcher";
-	argv[n++] = b->dispatcher;
-	argv[n++] = "--fuseview";
-	argv[n++] = b->fuseview;
-	argv[n++] = "--qemu";
-	argv[n++] = b->qemu;
-	if (b->allow_skew)
-		argv[n++] = "--allow-skew";
-	argv[n++] = b->root;
-	/* follow_start() takes what execv takes: copies. */
-	for (size_t i = 0; i < n; i++)
-		if (!(copy[i] = strdup(argv[i])))
-			ac_die(AC_EXIT_FAILURE, "out of memory");
-	copy[n] = NULL;
-	if ((err = follow_start(b->root, b->mountpoint, b->rs.dir, copy)))
+	if ((n = setup_argv(self, &st, argv)) < 0)
+		ac_die(AC_EXIT_FAILURE, "out of memory");
+	if ((err = follow_start(b->root, b->mountpoint, b->rs.dir, argv)))
 		ac_warn("cannot start the follower of %s's packages: %s", b->root, strerror(-err));
-	for (size_t i = 0; i < n; i++)
-		free(copy[i]);
+	free_argv(argv, n);
+}
+
+/*
+ * binfmt_misc tries the newest entry first. Ours was registered after
+ * Debian's qemu entry, but a qemu-user-static upgrade (or systemd-binfmt,
+ * binfmt-support) may have registered that one again since: then every
+ * armel program runs under qemu directly, silently. The probe
+ * (ac_binfmt_probe) says who answers; if it is not an accel dispatcher,
+ * register ours again, which puts it in front.
+ */
+static void put_entry_in_front(const struct bootstrap *b)
+{
+	char who[PATH_MAX];
+	int r = ac_binfmt_probe(b->rs.dir, who, sizeof(who));
+
+	if (r < 0) {
+		ac_warn("cannot probe which binfmt_misc entry runs armel programs (%s); "
+			"the order of the entries is not checked", strerror(-r));
+		return;
+	}
+	if (r == AC_PROBE_ACCEL)
+		return;
+	ac_info("another binfmt_misc entry (Debian's qemu-arm?) is tried before %s; "
+		"registering %s again in front of it", b->binfmt_name, b->binfmt_name);
+	if ((r = ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name)) ||
+	    (r = ac_binfmt_register(b->binfmt_dir, b->binfmt_name, b->dispatcher,
+				    AC_BINFMT_FLAGS)))
+		ac_die_errno(AC_EXIT_KERNEL, r, "register binfmt_misc entry %s again",
+			     b->binfmt_name);
+	if (ac_binfmt_probe(b->rs.dir, who, sizeof(who)) != AC_PROBE_ACCEL)
+		ac_warn("armel programs still do not reach %s after registering it again",
+			b->binfmt_name);
 }
 
 static void do_setup(struct bootstrap *b)
@@ -795,6 +907,10 @@ static void do_setup(struct bootstrap *b)
 	state_put(b, AC_STATE_BINFMT_NAME, text);
 	ac_xsnprintf(text, sizeof(text), "%s\n", b->dispatcher);
 	state_put(b, AC_STATE_DISPATCHER, text);
+	ac_xsnprintf(text, sizeof(text), "%s\n", b->fuseview);
+	state_put(b, AC_STATE_FUSEVIEW, text);
+	ac_xsnprintf(text, sizeof(text), "%s\n", b->qemu);
+	state_put(b, AC_STATE_HOST_QEMU, text);
 	stage_qemu(b);
 	stage_machine(b);
 	/* Store and manifest first (the long part: downloads), then the view
@@ -804,7 +920,11 @@ static void do_setup(struct bootstrap *b)
 	if (plan != VIEW_IS_MOUNTED)
 		ac_view_warm(&b->rs);
 	register_entry(b, entry);
+	if (entry == ENTRY_ENABLED)
+		put_entry_in_front(b);
 	undo.armed = 0;
+	if (state_has(b, AC_STATE_STOPPED) && ac_state_del(&b->rs, AC_STATE_STOPPED))
+		ac_warn("could not remove %s/" AC_STATE_STOPPED, b->rs.dir);
 	if (state_has(b, AC_STATE_FOLLOW))
 		start_follower(b);
 	ac_info("%s is set up (view %s, entry %s)", b->root, b->mountpoint, b->binfmt_name);
@@ -849,11 +969,14 @@ static int each_other_root(const struct bootstrap *b, const char *file,
 
 static int uses_entry(const struct bootstrap *b, const char *key, const char *name)
 {
-	(void)key;
-	return !strcmp(name, b->binfmt_name);
+	char path[PATH_MAX];
+
+	ac_xsnprintf(path, sizeof(path), "roots/%s/" AC_STATE_STOPPED, key);
+	return !strcmp(name, b->binfmt_name) &&
+	       faccessat(b->rs.statefd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
 }
 
-/* Do other set-up roots still use the entry? */
+/* Do other set-up roots still use the entry (stopped ones do not)? */
 static int entry_in_use(const struct bootstrap *b)
 {
 	return each_other_root(b, AC_STATE_BINFMT_NAME, uses_entry);
@@ -880,13 +1003,29 @@ static int take_mountpoint(const struct bootstrap *b, const char *key, const cha
 	return 1;
 }
 
-static void do_teardown(struct bootstrap *b)
+/* Unregister our entry unless another running root uses it. */
+static void release_entry(const struct bootstrap *b)
 {
 	struct ac_binfmt_entry e;
 	int err;
 
-	open_state(b);
-	apply_defaults(b);
+	if (entry_in_use(b) || !ac_binfmt_mounted(b->binfmt_dir) ||
+	    ac_binfmt_read(b->binfmt_dir, b->binfmt_name, &e))
+		return;
+	if (strcmp(e.interpreter, b->dispatcher)) {
+		ac_warn("binfmt_misc entry %s runs %s, not %s: left alone", b->binfmt_name,
+			e.interpreter, b->dispatcher);
+	} else if ((err = ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name))) {
+		ac_die_errno(AC_EXIT_KERNEL, err, "unregister binfmt_misc entry %s", b->binfmt_name);
+	} else {
+		ac_info("unregistered binfmt_misc entry %s", b->binfmt_name);
+	}
+}
+
+/* Stop what runs for the root and remove the mount point accel made: what
+ * --stop and --teardown share. The root is then as it was before set-up. */
+static void stop_root(struct bootstrap *b)
+{
 	follow_stop(b->rs.dir);
 	if (view_state(b) != VIEW_NONE && view_state(b) != VIEW_OTHER)
 		unmount_view(b);
@@ -898,22 +1037,145 @@ static void do_teardown(struct bootstrap *b)
 				     "remove %s (accel created it; is something mounted there?)",
 				     b->mountpoint);
 	}
+}
 
-	if (!entry_in_use(b) && ac_binfmt_mounted(b->binfmt_dir) &&
-	    ac_binfmt_read(b->binfmt_dir, b->binfmt_name, &e) == 0) {
-		if (strcmp(e.interpreter, b->dispatcher)) {
-			ac_warn("binfmt_misc entry %s runs %s, not %s: left alone", b->binfmt_name,
-				e.interpreter, b->dispatcher);
-		} else if ((err = ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name))) {
-			ac_die_errno(AC_EXIT_KERNEL, err, "unregister binfmt_misc entry %s",
-				     b->binfmt_name);
-		} else {
-			ac_info("unregistered binfmt_misc entry %s", b->binfmt_name);
-		}
-	}
+static void do_teardown(struct bootstrap *b)
+{
+	int err;
+
+	open_state(b);
+	apply_defaults(b);
+	stop_root(b);
+	release_entry(b);
 	if ((err = ac_rm_rf(b->rs.statefd, b->rs.rel)))
 		ac_die_errno(AC_EXIT_FAILURE, err, "remove %s", b->rs.dir);
 	ac_info("%s is torn down", b->root);
+}
+
+static void do_stop(struct bootstrap *b)
+{
+	open_state(b);
+	if (!state_has(b, AC_STATE_ROOT))
+		ac_die(AC_EXIT_USAGE, "%s is not set up (no state in %s)", b->root, b->rs.dir);
+	apply_defaults(b);
+	state_put(b, AC_STATE_STOPPED, "1\n");
+	stop_root(b);
+	release_entry(b);
+	ac_info("%s is stopped (its state is kept: accel-bootstrap ROOT or --all starts it)",
+		b->root);
+}
+
+/* A recorded setting of the root with state key `key`, or dflt. */
+static const char *recorded(int statefd, const char *key, const char *file, char *buf,
+			    size_t size, const char *dflt)
+{
+	char path[PATH_MAX];
+	long n;
+
+	ac_xsnprintf(path, sizeof(path), "roots/%s/%s", key, file);
+	n = ac_read_small(statefd, path, buf, size);
+	if (n <= 0)
+		return dflt;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return buf[0] ? buf : dflt;
+}
+
+/*
+ * --all: run this program once per root with state, with the settings of
+ * that root's last set-up (set-up), or with --stop/--teardown. Each run
+ * takes its root's lock. Returns the highest exit status.
+ */
+static int do_all(const struct bootstrap *b)
+{
+	char self[PATH_MAX];
+	_cleanup_close_ int sfd = open(b->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int rfd = -1;
+	struct dirent *de;
+	DIR *roots;
+	int worst = AC_EXIT_OK, count = 0;
+
+	if (sfd < 0) {
+		if (errno == ENOENT)
+			return AC_EXIT_OK; /* nothing was ever set up */
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s", b->state_dir);
+	}
+	if (self_path(self, sizeof(self)))
+		ac_die(AC_EXIT_FAILURE, "cannot find my own program (/proc/self/exe)");
+	rfd = openat(sfd, "roots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0) {
+		if (errno == ENOENT)
+			return AC_EXIT_OK;
+		ac_die_errno(AC_EXIT_FAILURE, errno, "open %s/roots", b->state_dir);
+	}
+	if (!(roots = fdopendir(rfd)))
+		ac_die_errno(AC_EXIT_FAILURE, errno, "read %s/roots", b->state_dir);
+	rfd = -1; /* owned by roots now */
+	while ((de = readdir(roots))) {
+		char root[PATH_MAX], store[PATH_MAX], name[AC_BINFMT_MAX_NAME + 2];
+		char disp[PATH_MAX], fv[PATH_MAX], qemu[PATH_MAX], skew[16];
+		char *argv[SETUP_ARGV_MAX + 1];
+		struct stat st;
+		int n, status;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!recorded(sfd, de->d_name, AC_STATE_ROOT, root, sizeof(root), NULL))
+			continue; /* not a root's state (or half made) */
+		count++;
+		if (b->mode == MODE_SETUP && (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))) {
+			ac_warn("%s is gone: skipped (accel-bootstrap --teardown %s forgets it)",
+				root, root);
+			continue;
+		}
+		if (b->mode == MODE_SETUP) {
+			struct settings set = {
+				.state_dir = b->state_dir,
+				.store = recorded(sfd, de->d_name, AC_STATE_STORE, store,
+						  sizeof(store), NULL),
+				.binfmt_name = recorded(sfd, de->d_name, AC_STATE_BINFMT_NAME, name,
+							sizeof(name), ACCEL_BINFMT_NAME),
+				.dispatcher = recorded(sfd, de->d_name, AC_STATE_DISPATCHER, disp,
+						       sizeof(disp),
+						       ACCEL_PKGLIBEXECDIR "/accel-dispatch"),
+				.fuseview = recorded(sfd, de->d_name, AC_STATE_FUSEVIEW, fv,
+						     sizeof(fv), ACCEL_SBINDIR "/accel-fuseview"),
+				.qemu = recorded(sfd, de->d_name, AC_STATE_HOST_QEMU, qemu,
+						 sizeof(qemu), AC_DEBIAN_QEMU),
+				.allow_skew = recorded(sfd, de->d_name, AC_STATE_ALLOW_SKEW, skew,
+						       sizeof(skew), NULL) != NULL,
+				.root = root,
+			};
+			n = setup_argv(self, &set, argv);
+		} else {
+			const char *a[] = {self, b->mode == MODE_STOP ? "--stop" : "--teardown",
+					   "--state-dir", b->state_dir, root};
+
+			n = 0;
+			for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++, n++)
+				if (!(argv[n] = strdup(a[i])))
+					ac_die(AC_EXIT_FAILURE, "out of memory");
+			argv[n] = NULL;
+		}
+		if (n < 0)
+			ac_die(AC_EXIT_FAILURE, "out of memory");
+		status = ac_spawn_run(&(struct ac_spawn){.argv = argv}, NULL);
+		free_argv(argv, n);
+		if (status < 0)
+			ac_die_errno(AC_EXIT_FAILURE, status, "run %s", self);
+		if (b->mode == MODE_SETUP && status == AC_EXIT_NOT_ARMEL) {
+			ac_warn("%s is no longer an armel root (a session's root not recovered?): "
+				"skipped", root);
+			continue;
+		}
+		if (status > worst)
+			worst = status;
+	}
+	closedir(roots);
+	ac_info("%d roots: %s", count,
+		worst ? "some failed (see above)" :
+		b->mode == MODE_SETUP ? "set up" : b->mode == MODE_STOP ? "stopped" : "torn down");
+	return worst;
 }
 
 int main(int argc, char **argv)
@@ -926,9 +1188,13 @@ int main(int argc, char **argv)
 	parse_args(&b, argc, argv);
 	if (geteuid() != 0)
 		ac_die(AC_EXIT_USAGE, "must run as root (it mounts and registers binfmt_misc)");
+	if (b.all)
+		return do_all(&b);
 	resolve_root(&b, argv[optind]);
-	if (b.teardown)
+	if (b.mode == MODE_TEARDOWN)
 		do_teardown(&b);
+	else if (b.mode == MODE_STOP)
+		do_stop(&b);
 	else
 		do_setup(&b);
 	return AC_EXIT_OK;

@@ -113,6 +113,16 @@ static void say(const char *a, const char *b, const char *c, const char *d)
 	ac_write(2, m.buf, m.len);
 }
 
+static void say_probe(const char *self)
+{
+	struct msg m = {.len = 0};
+
+	msg_add(&m, "accel-dispatch " PACKAGE_VERSION " ");
+	msg_add(&m, self);
+	m.buf[m.len++] = '\n';
+	ac_write(1, m.buf, m.len);
+}
+
 static void usage(int fd)
 {
 	static const char text[] =
@@ -334,6 +344,11 @@ int ac_dispatch_main(long *sp)
 		break;
 	}
 
+	if (ac_streq(d.call.args[0], AC_DISPATCH_PROBE_ARGV0)) {
+		/* ac_binfmt_probe: we are the entry the kernel tries first. */
+		say_probe(d.argv[0]);
+		return AC_DISPATCH_EXIT_OK;
+	}
 	if (d.call.filename[0] != '/') {
 		/* getcwd(2) works without /proc; a cwd outside the root comes
 		 * back as "(unreachable)..." and fails the canonicalisation. */

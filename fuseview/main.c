@@ -11,11 +11,13 @@
  * so that they load from the view only. Nothing else from the store is
  * reachable, and nothing is writable, setuid or a device.
  *
- * Threads: the FUSE request loop (single-threaded: requests are cheap and
- * the kernel caches every answer) and a control thread that serves
- * STATEDIR/control (reload, stats, ping) and tells the kernel which cached names
- * changed. Once mounted the daemon has no capabilities left and runs under
- * a seccomp allowlist.
+ * Processes: a keeper (keeper.h), which restarts the server below when it
+ * dies by accident, and the server. The server's threads: the FUSE request
+ * loop (single-threaded: requests are cheap and the kernel caches every
+ * answer) and a control thread that serves STATEDIR/control (reload,
+ * stats, ping) and tells the kernel which cached names changed. Once
+ * mounted the server has no capabilities left and runs under a seccomp
+ * allowlist.
  */
 #define FUSE_USE_VERSION 314
 #include "config.h"
@@ -43,6 +45,7 @@
 
 #include "accel/state/rootstate.h"
 #include "accel/view/control.h"
+#include "keeper.h"
 #include "view.h"
 
 /* Every answer stays valid until the daemon says otherwise (reload). */
@@ -59,6 +62,7 @@ struct fuseview {
 	const char *statedir;
 	const char *mountpoint;
 	int foreground, debug;
+	FILE *log;
 	int ctlfd;
 	int no_open;    /* the kernel opens files without asking (fv_init) */
 	time_t started;
@@ -637,16 +641,134 @@ static int fv_optproc(void *data, const char *arg, int key, struct fuse_args *ou
 	return -1;
 }
 
+/*
+ * The server (keeper.h): everything from reading the manifest to serving.
+ * Runs in a child of the keeper, once per start of the view.
+ */
+static int serve(void *arg, int up)
+{
+	struct fuseview *fv = arg;
+	struct fuse_args mount_args = FUSE_ARGS_INIT(0, NULL);
+	FILE *log = fv->log;
+	char path[4096];
+	pthread_t ctl;
+	int err, ret = FV_FAILURE;
+
+	snprintf(path, sizeof(path), "%s/" AC_STATE_MANIFEST, fv->statedir);
+	if (view_init(&fv->view, path, log))
+		return FV_FAILURE;
+	{
+		struct view_refusal ref[64];
+		struct name_change *changed = NULL;
+		size_t nchanged, nref = 0;
+
+		err = view_reload(&fv->view, &changed, &nchanged, ref, 64, &nref);
+		free(changed);
+		if (err) {
+			fprintf(log, "accel-fuseview: %s: %s\n", path,
+				nref ? ref[0].why : strerror(-err));
+			return FV_FAILURE;
+		}
+		for (size_t i = 0; i < nref; i++)
+			fprintf(log, "accel-fuseview: refused /%s: %s\n", ref[i].view, ref[i].why);
+	}
+	if (control_open(fv))
+		return FV_FAILURE;
+
+	/* Read-only, no setuid, no devices, visible to every user of the root
+	 * (allow_other), permissions checked by the kernel from our modes. */
+	if (fuse_opt_add_arg(&mount_args, "accel-fuseview") ||
+	    fuse_opt_add_arg(&mount_args, "-o") ||
+	    fuse_opt_add_arg(&mount_args, "ro,nosuid,nodev,noatime,allow_other,"
+					  "default_permissions,fsname=accel-view,subtype=accel") ||
+	    (fv->debug && fuse_opt_add_arg(&mount_args, "-d")))
+		return FV_FAILURE;
+	fv->se = fuse_session_new(&mount_args, &fv_ops, sizeof(fv_ops), fv);
+	if (!fv->se)
+		return FV_FAILURE;
+	if (fuse_session_mount(fv->se, fv->mountpoint)) {
+		fprintf(log, "accel-fuseview: cannot mount on %s\n", fv->mountpoint);
+		goto out_destroy;
+	}
+	keeper_mounted(up);
+	if (fuse_set_signal_handlers(fv->se))
+		goto out_unmount;
+	if ((err = drop_capabilities())) {
+		fprintf(log, "accel-fuseview: drop capabilities: %s\n", strerror(-err));
+		goto out_unmount;
+	}
+	if ((err = pthread_create(&ctl, NULL, control_thread, fv))) {
+		fprintf(log, "accel-fuseview: control thread: %s\n", strerror(err));
+		goto out_unmount;
+	}
+	if ((err = install_seccomp())) {
+		fprintf(log, "accel-fuseview: seccomp: %s\n", strerror(-err));
+		goto out_unmount;
+	}
+	fprintf(log, "accel-fuseview: serving %s (%zu files, pid %ld)\n", fv->mountpoint,
+		fv->view.snap->nfiles, (long)getpid());
+	err = fuse_session_loop(fv->se);
+	/* Unmounted (teardown) or told to stop (SIGTERM, SIGINT, SIGHUP): a
+	 * normal end. */
+	ret = err && err != -EINTR && !fuse_session_exited(fv->se) ? FV_FAILURE : FV_OK;
+	fprintf(log, "accel-fuseview: %s is gone or stopped (%s); exiting\n", fv->mountpoint,
+		err ? strerror(err < 0 ? -err : err) : "unmounted");
+	/* No capability is left to unmount with: accel-bootstrap --teardown
+	 * unmounts, which is what ends the loop (or the keeper, told to
+	 * stop). Exit without the thread. */
+	fflush(log);
+	_exit(ret);
+out_unmount:
+	fuse_session_unmount(fv->se);
+out_destroy:
+	fuse_session_destroy(fv->se);
+	return ret;
+}
+
+/*
+ * Leave the caller (accel-bootstrap) once the view is mounted, as a daemon:
+ * the parent waits on a pipe for the keeper's byte and exits 0, or 1 when
+ * the pipe closes without one. Returns the write end in the daemon.
+ */
+static int detach_from_caller(void)
+{
+	int p[2], null;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "accel-fuseview: daemon: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		char c;
+		ssize_t n;
+
+		close(p[1]);
+		while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		_exit(n == 1 ? FV_OK : FV_FAILURE);
+	}
+	close(p[0]);
+	if (setsid() < 0 || chdir("/") < 0)
+		return -1;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	return p[1];
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct fuse_args mount_args = FUSE_ARGS_INIT(0, NULL);
 	struct fv_opts o = {0};
 	static struct fuseview fv; /* static: reached by fuse_req_userdata only */
+	struct keeper k = {.notify = -1, .serve = serve, .arg = &fv};
 	char path[4096];
 	FILE *log;
-	pthread_t ctl;
-	int err, ret = FV_FAILURE;
 
 	if (fuse_opt_parse(&args, &o, fv_optspec, fv_optproc) < 0)
 		return FV_USAGE;
@@ -690,46 +812,12 @@ int main(int argc, char **argv)
 		}
 		setvbuf(log, NULL, _IOLBF, 0);
 	}
-	snprintf(path, sizeof(path), "%s/" AC_STATE_MANIFEST, fv.statedir);
-	if (view_init(&fv.view, path, log))
+	fv.log = log;
+	/* -d: one server in the foreground, nobody keeping it. */
+	if (fv.debug)
+		return serve(&fv, -1);
+	if (!fv.foreground && (k.notify = detach_from_caller()) < 0)
 		return FV_FAILURE;
-	{
-		struct view_refusal ref[64];
-		struct name_change *changed = NULL;
-		size_t nchanged, nref = 0;
-
-		err = view_reload(&fv.view, &changed, &nchanged, ref, 64, &nref);
-		free(changed);
-		if (err) {
-			fprintf(stderr, "accel-fuseview: %s: %s\n", path,
-				nref ? ref[0].why : strerror(-err));
-			return FV_FAILURE;
-		}
-		for (size_t i = 0; i < nref; i++)
-			fprintf(stderr, "accel-fuseview: refused /%s: %s\n", ref[i].view, ref[i].why);
-	}
-	if (control_open(&fv))
-		return FV_FAILURE;
-
-	/* Read-only, no setuid, no devices, visible to every user of the root
-	 * (allow_other), permissions checked by the kernel from our modes. */
-	if (fuse_opt_add_arg(&mount_args, argv[0]) ||
-	    fuse_opt_add_arg(&mount_args, "-o") ||
-	    fuse_opt_add_arg(&mount_args, "ro,nosuid,nodev,noatime,allow_other,"
-					  "default_permissions,fsname=accel-view,subtype=accel") ||
-	    (fv.debug && fuse_opt_add_arg(&mount_args, "-d")))
-		return FV_FAILURE;
-	fv.se = fuse_session_new(&mount_args, &fv_ops, sizeof(fv_ops), &fv);
-	if (!fv.se)
-		return FV_FAILURE;
-	if (fuse_session_mount(fv.se, fv.mountpoint)) {
-		fprintf(stderr, "accel-fuseview: cannot mount on %s\n", fv.mountpoint);
-		goto out_destroy;
-	}
-	/* The parent of fuse_daemonize() exits once we are mounted: the
-	 * caller (accel-bootstrap) waits for that. */
-	if (fuse_daemonize(fv.foreground))
-		goto out_unmount;
 	snprintf(path, sizeof(path), "%s/" AC_STATE_PID, fv.statedir);
 	{
 		FILE *pf = fopen(path, "we");
@@ -739,35 +827,7 @@ int main(int argc, char **argv)
 			fclose(pf);
 		}
 	}
-	if (fuse_set_signal_handlers(fv.se))
-		goto out_unmount;
-	if ((err = drop_capabilities())) {
-		fprintf(log, "accel-fuseview: drop capabilities: %s\n", strerror(-err));
-		goto out_unmount;
-	}
-	if ((err = pthread_create(&ctl, NULL, control_thread, &fv))) {
-		fprintf(log, "accel-fuseview: control thread: %s\n", strerror(err));
-		goto out_unmount;
-	}
-	if ((err = install_seccomp())) {
-		fprintf(log, "accel-fuseview: seccomp: %s\n", strerror(-err));
-		goto out_unmount;
-	}
-	fprintf(log, "accel-fuseview: serving %s (%zu files)\n", fv.mountpoint,
-		fv.view.snap->nfiles);
-	err = fuse_session_loop(fv.se);
-	/* Unmounted (teardown) or told to stop (SIGTERM, SIGINT, SIGHUP): a
-	 * normal end. */
-	ret = err && err != -EINTR && !fuse_session_exited(fv.se) ? FV_FAILURE : FV_OK;
-	fprintf(log, "accel-fuseview: %s is gone or stopped (%s); exiting\n", fv.mountpoint,
-		err ? strerror(err < 0 ? -err : err) : "unmounted");
-	/* No capability is left to unmount with: accel-bootstrap --teardown
-	 * unmounts, which is what ends the loop. Exit without the thread. */
-	fflush(log);
-	_exit(ret);
-out_unmount:
-	fuse_session_unmount(fv.se);
-out_destroy:
-	fuse_session_destroy(fv.se);
-	return ret;
+	k.mountpoint = fv.mountpoint;
+	k.log = log;
+	return keeper_run(&k);
 }

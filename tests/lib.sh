@@ -39,8 +39,11 @@ t_cleanup() {
 		umount -l "${T_MOUNTS[i]}" 2>/dev/null
 	done
 	# View daemons of this test's roots exit once unmounted; make sure.
+	# (a keeper and its server: fuseview/keeper.h)
 	for p in $(cat "$T_DIR"/state*/roots/*/fuseview.pid 2>/dev/null); do
-		grep -qs accel-fuseview "/proc/$p/comm" && kill -9 "$p" 2>/dev/null
+		grep -qs accel-fuseview "/proc/$p/comm" || continue
+		kill -9 "$p" 2>/dev/null
+		pkill -9 -P "$p" -x accel-fuseview 2>/dev/null
 	done
 	for e in "${T_ENTRIES[@]}"; do
 		[ -e "$BINFMT/$e" ] && echo -1 > "$BINFMT/$e"
@@ -100,6 +103,25 @@ t_require() {
 			echo 0 > "$e"
 		fi
 	done
+}
+
+# t_private "$@": run this test again in a user and mount namespace of its
+# own (tests/helpers/privns) with a binfmt_misc instance of its own (Linux
+# 6.7+) holding Debian's qemu-arm entry only: for tests that unregister,
+# re-register or reorder entries, as a reboot or a qemu-user-static upgrade
+# does, without touching any other process of the machine. Call it first.
+T_PRIVNS=$T_BUILDDIR/tests/helpers/privns
+t_private() {
+	if [ -z "${T_IN_PRIVNS:-}" ]; then
+		[ "$(id -u)" = 0 ] || skip "needs root"
+		"$T_PRIVNS" sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null ||
+			skip "this kernel has no binfmt_misc instance per user namespace (Linux 6.7+)"
+		trap - EXIT
+		rm -rf "$T_DIR"
+		T_IN_PRIVNS=1 exec "$T_PRIVNS" "$BASH" "$0" "$@"
+	fi
+	mount -t binfmt_misc binfmt_misc "$BINFMT"
+	echo "# in a user namespace of its own, with a binfmt_misc instance of its own"
 }
 
 # BS ARG...: the staged accel-bootstrap with this test's state ($ST), entry

@@ -129,15 +129,34 @@ pid_t ac_pidfile_running(int dirfd, const char *path, const char *comm)
 	return (pid_t)pid;
 }
 
+/* Is pid gone: no such process, or a zombie nobody reaped yet (a daemon's
+ * parent is init, which may take its time)? */
+static int gone(pid_t pid)
+{
+	char path[64], buf[256];
+	long n;
+	const char *p;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	n = ac_read_small(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0)
+		return n == -ENOENT;
+	/* "PID (COMM) STATE ...": COMM may hold anything, so the last ')'. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 int ac_wait_gone(pid_t pid, int ms)
 {
 	for (int i = 0; i < ms / 10; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
+		if (gone(pid))
 			return 1;
 		waitpid(pid, NULL, WNOHANG);
 		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	}
-	return kill(pid, 0) < 0 && errno == ESRCH;
+	return gone(pid);
 }
 
 long ac_read_small(int dirfd, const char *path, char *buf, size_t size)

@@ -5,14 +5,20 @@
 #include "accel/root/binfmt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "accel/base/util.h"
+#include "accel/exec/dispatch.h"
 
 #ifndef BINFMTFS_MAGIC
 #define BINFMTFS_MAGIC 0x42494e4d
@@ -149,4 +155,118 @@ int ac_binfmt_unregister(const char *dir, const char *name)
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	return ac_write_proc(path, "-1", 2);
+}
+
+/*
+ * The probe program: an armel (EABI5) ELF of one segment whose code is
+ * exit(1): mov r0, #1; mov r7, #1 (__NR_exit); svc 0. It matches the armel
+ * magic and mask byte for byte, as every armel program does.
+ */
+static const unsigned char probe_elf[] = {
+	/* Elf32_Ehdr: ident, ET_EXEC, EM_ARM, version 1, entry 0x10054,
+	 * phoff 52, shoff 0, flags EABI5, ehsize 52, phentsize 32, phnum 1,
+	 * shentsize 40, shnum 0, shstrndx 0 */
+	0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0x02, 0x00, 0x28, 0x00, 0x01, 0x00, 0x00, 0x00,
+	0x54, 0x00, 0x01, 0x00, 0x34, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+	0x34, 0x00, 0x20, 0x00, 0x01, 0x00, 0x28, 0x00,
+	0x00, 0x00, 0x00, 0x00,
+	/* Elf32_Phdr: PT_LOAD, offset 0, vaddr = paddr = 0x10000, filesz =
+	 * memsz = 96, R+X, align 0x1000 */
+	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00,
+	0x60, 0x00, 0x00, 0x00, 0x60, 0x00, 0x00, 0x00,
+	0x05, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00,
+	/* code at 0x10054 */
+	0x01, 0x00, 0xa0, 0xe3, 0x01, 0x70, 0xa0, 0xe3, 0x00, 0x00, 0x00, 0xef,
+};
+
+int ac_binfmt_probe(const char *dir, char *who, size_t size)
+{
+	char path[4096], buf[512];
+	char *const argv[] = {(char *)AC_DISPATCH_PROBE_ARGV0, NULL};
+	char *const envp[] = {NULL};
+	int fd, p[2], status, err = 0;
+	size_t len = 0;
+	pid_t pid;
+
+	if (who && size)
+		who[0] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/.accel-probe.XXXXXX", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, probe_elf, sizeof(probe_elf)) != (ssize_t)sizeof(probe_elf) ||
+	    fchmod(fd, 0700) < 0) {
+		err = errno ? -errno : -EIO;
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	close(fd); /* exec refuses a file open for writing (ETXTBSY) */
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		err = -errno;
+		unlink(path);
+		return err;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(p[1], STDOUT_FILENO);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execve(path, argv, envp);
+		_exit(errno == ENOEXEC ? 126 : 127);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		err = -errno;
+		close(p[0]);
+		unlink(path);
+		return err;
+	}
+	/* The answer is one short line; a probe that hangs is killed. */
+	for (;;) {
+		struct pollfd pf = {.fd = p[0], .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pf, 1, 10000) <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(buf) - 1)
+			break;
+	}
+	buf[len] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			unlink(path);
+			return -errno;
+		}
+	unlink(path);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+		return AC_PROBE_NONE;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    !strncmp(buf, "accel-dispatch ", 15)) {
+		/* "accel-dispatch VERSION INTERPRETER\n": the interpreter. */
+		const char *sp = strchr(buf + 15, ' ');
+
+		buf[strcspn(buf, "\n")] = '\0';
+		if (who && size)
+			snprintf(who, size, "%s", sp ? sp + 1 : "");
+		return AC_PROBE_ACCEL;
+	}
+	return AC_PROBE_OTHER;
 }

@@ -66,4 +66,22 @@ int ac_binfmt_register(const char *dir, const char *name, const char *interp,
 		       const char *flags);
 int ac_binfmt_unregister(const char *dir, const char *name);
 
+/*
+ * Which interpreter the kernel runs armel programs with right now, whatever
+ * the entries say: binfmt_misc tries the newest entry first and does not
+ * show the order. A tiny armel program is written to a temporary file in
+ * dir (a host directory where exec is allowed) and run with argv[0]
+ * AC_DISPATCH_PROBE_ARGV0 (accel/exec/dispatch.h): accel's dispatcher
+ * answers "accel-dispatch VERSION INTERPRETER" on stdout and exits 0; any
+ * other interpreter (Debian's qemu) runs the program, which exits 1.
+ * Returns one of enum ac_binfmt_probe, the answer (the dispatcher's path
+ * for AC_PROBE_ACCEL) in who, or -errno.
+ */
+enum ac_binfmt_probe {
+	AC_PROBE_ACCEL = 0, /* an accel dispatcher answered */
+	AC_PROBE_OTHER,     /* another interpreter ran the program */
+	AC_PROBE_NONE,      /* no entry matches armel programs (ENOEXEC) */
+};
+int ac_binfmt_probe(const char *dir, char *who, size_t size);
+
 #endif /* ACCEL_ROOT_BINFMT_H */

@@ -48,6 +48,9 @@
 #define AC_STATE_FOLLOW "follow"
 #define AC_STATE_QEMU "qemu-arm-static"
 #define AC_STATE_MACHINE "machine" /* what qemu says uname's machine is */
+#define AC_STATE_FUSEVIEW "fuseview"      /* the view daemon set-up ran */
+#define AC_STATE_HOST_QEMU "qemu"          /* the host qemu set-up staged */
+#define AC_STATE_STOPPED "stopped"         /* accel-bootstrap --stop: nothing runs */
 #define AC_STATE_PID "fuseview.pid"
 #define AC_STATE_LOG "fuseview.log"
 

@@ -1,0 +1,128 @@
+#!/bin/bash
+# accel keeps itself running (issue 16): a killed view daemon is back within
+# a second and no exec fails meanwhile; a set-up comes back after a reboot
+# (accel-bootstrap --stop --all, then --all, as the package's units run
+# them) with its enabled set; when Debian's qemu entry is registered again
+# after accel's (a qemu-user-static upgrade), the exec probe sees it and a
+# set-up puts accel's entry in front again. In a user namespace with a
+# binfmt_misc instance of its own: nothing here reaches the machine's
+# entries.
+source "$(dirname "$0")/../lib.sh"
+t_private "$@"
+t_require
+
+ST=$T_DIR/state
+R=$T_DIR/root
+t_mkroot "$R"
+T_MOUNTS+=("$R/lib-x86")
+T_ENTRIES+=("$T_ID")
+DEB_CONF=/usr/lib/binfmt.d/qemu-arm.conf
+view_up() { [ -e "$R/lib-x86/usr/bin/make" ]; }
+printf 'all:\n\t@sleep 2\n' > "$R/tmp/sleep.mk"
+native_make() { exe_of chroot "$R" /usr/bin/make -f /tmp/sleep.mk; }
+
+BS "$R" > "$T_DIR/out" 2>&1 || { fail "set-up: $(cat "$T_DIR/out")"; t_done; }
+check "make runs natively" "$R/lib-x86/usr/bin/make" "$(native_make)"
+CTL status > "$T_DIR/status" 2>&1 || true
+grep -q "^exec: .*reach accel's dispatcher ($T_DISPATCH)" "$T_DIR/status" &&
+	ok "accelctl status: the exec probe reaches the dispatcher" ||
+	fail "status: $(cat "$T_DIR/status")"
+
+# --- The view daemon is kept: kill -9 its server while programs run.
+keeper=$(cat "$ST"/roots/*/fuseview.pid)
+server=$(pgrep -P "$keeper" -x accel-fuseview || true)
+[ -n "$server" ] && ok "the view daemon is a keeper ($keeper) and a server ($server)" ||
+	fail "no server under the keeper $keeper"
+"$T_EXECLOOP" -r "$R" -q 400 /usr/bin/expr 1 + 1 > "$T_DIR/loop" &
+loop=$!
+T_PIDS+=("$loop")
+sleep 0.3
+kill -9 "$server"
+t0=$(date +%s%N)
+for ((i = 0; i < 300; i++)); do
+	# statfs reaches the daemon: it fails while the dead view is there
+	stat -f "$R/lib-x86" > /dev/null 2>&1 && view_up && break
+	sleep 0.01
+done
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+echo "# the view answered again after $ms ms"
+[ "$ms" -lt 1000 ] && ok "a killed server is replaced within a second ($ms ms)" ||
+	fail "the view was back only after $ms ms"
+wait "$loop"
+check "no exec failed while the view was replaced" "failed=0" \
+	"$(grep -o 'failed=[0-9]*' "$T_DIR/loop")"
+server2=$(pgrep -P "$keeper" -x accel-fuseview || true)
+[ -n "$server2" ] && [ "$server2" != "$server" ] && ok "a new server ($server2)" ||
+	fail "server after the kill: [$server2]"
+check "make runs natively again" "$R/lib-x86/usr/bin/make" "$(native_make)"
+grep -q "killed by signal 9.*serving again" "$ST"/roots/*/fuseview.log &&
+	ok "the log says what happened" || fail "log: $(tail -3 "$ST"/roots/*/fuseview.log)"
+check "accelctl status: all well" 0 "$(CTL status > /dev/null 2>&1; echo $?)"
+
+# A server that dies at once, again and again, is given up on; programs
+# still run (emulated), and accel-bootstrap restarts the view.
+alive() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+for ((i = 0; i < 100; i++)); do
+	alive "$keeper" || break
+	s=$(pgrep -P "$keeper" -x accel-fuseview || true)
+	[ -n "$s" ] && kill -9 "$s"
+	sleep 0.05
+done
+alive "$keeper" && fail "the keeper still runs after servers kept dying" ||
+	ok "servers that keep dying at once are given up on"
+grep -q "not starting it again" "$ST"/roots/*/fuseview.log && ok "the log says it gave up" ||
+	fail "log: $(tail -2 "$ST"/roots/*/fuseview.log)"
+check "a program still runs (emulated)" "3" "$(chroot "$R" /usr/bin/expr 1 + 2 2>&1)"
+check "set-up again: exit 0" 0 "$(BS "$R" > "$T_DIR/out" 2>&1; echo $?)"
+check "and make is native again" "$R/lib-x86/usr/bin/make" "$(native_make)"
+
+# --- A reboot: everything stopped (the state stays), then --all.
+CTL disable /usr/bin/sort > "$T_DIR/out" 2>&1 || fail "disable sort: $(cat "$T_DIR/out")"
+CTL list 2>/dev/null | awk '{print $1}' | sort > "$T_DIR/list.before"
+check "stop --all: exit 0" 0 "$(BS --stop --all > "$T_DIR/out" 2>&1; echo $?)"
+grep -q "$R/lib-x86" /proc/self/mountinfo && fail "the view is still mounted after --stop" ||
+	ok "stopped: no view mounted"
+[ -e "$R/lib-x86" ] && fail "the mount point accel made is still in the root" ||
+	ok "stopped: the root is as it was (no /lib-x86)"
+[ -e "$BINFMT/$T_ID" ] && fail "the entry is still registered after --stop" ||
+	ok "stopped: the entry is unregistered"
+[ -e "$ST"/roots/*/enabled ] && ok "stopped: the state is kept" || fail "state gone after --stop"
+check "stopped: programs run (Debian's entry)" "3" "$(chroot "$R" /usr/bin/expr 1 + 2 2>&1)"
+CTL status > "$T_DIR/status" 2>&1 || true
+grep -q "^stopped:" "$T_DIR/status" && ok "accelctl status says it is stopped" ||
+	fail "status: $(cat "$T_DIR/status")"
+# What a reboot also takes away: Debian's entry comes back first, at boot.
+echo -1 > "$BINFMT/qemu-arm"
+grep -v '^[#;]' "$DEB_CONF" | grep . > "$BINFMT/register"
+check "--all: exit 0" 0 "$(BS --all > "$T_DIR/out" 2>&1; echo $?)"
+grep -q "1 roots: set up" "$T_DIR/out" && ok "--all says what it did" || fail "--all: $(cat "$T_DIR/out")"
+check "after --all make is native" "$R/lib-x86/usr/bin/make" "$(native_make)"
+CTL list 2>/dev/null | awk '{print $1}' | sort > "$T_DIR/list.after"
+check "the enabled set is kept" "$(cat "$T_DIR/list.before")" "$(cat "$T_DIR/list.after")"
+[ -s "$T_DIR/list.after" ] && ! grep -qx /usr/bin/sort "$T_DIR/list.after" && ok "sort stays disabled" ||
+	fail "list after: $(cat "$T_DIR/list.after")"
+
+# --- A qemu-user-static upgrade registers Debian's entry again: it is then
+# the newest, tried first, and accel is silently bypassed.
+echo -1 > "$BINFMT/qemu-arm"
+grep -v '^[#;]' "$DEB_CONF" | grep . > "$BINFMT/register"
+check "after Debian's entry is registered again, make is emulated" \
+	"$(readlink -f "$(grep -v '^[#;]' "$DEB_CONF" | cut -d: -f7)")" "$(native_make)"
+check "accelctl status finds the problem" 1 "$(CTL status > "$T_DIR/status" 2>&1; echo $?)"
+grep -q "^exec: .*another interpreter first" "$T_DIR/status" && ok "and says what it is" ||
+	fail "status: $(cat "$T_DIR/status")"
+check "set-up again (what --all at a trigger runs): exit 0" 0 \
+	"$(BS --all > "$T_DIR/out" 2>&1; echo $?)"
+grep -q "registering $T_ID again in front" "$T_DIR/out" && ok "it says it re-registers the entry" ||
+	fail "out: $(cat "$T_DIR/out")"
+check "make is native again" "$R/lib-x86/usr/bin/make" "$(native_make)"
+
+# --- Teardown of everything leaves nothing.
+check "teardown --all: exit 0" 0 "$(BS --teardown --all > "$T_DIR/out" 2>&1; echo $?)"
+[ -z "$(ls "$ST/roots" 2>/dev/null)" ] && ok "no state left" || fail "state left: $(ls "$ST/roots")"
+[ -e "$R/lib-x86" ] && fail "/lib-x86 left in the root" || ok "the root is as it was"
+[ -e "$BINFMT/$T_ID" ] && fail "entry left" || ok "no entry left"
+pgrep -f "accel-fuseview $ST" > /dev/null && fail "a view daemon is left" || ok "no daemon left"
+
+t_done
