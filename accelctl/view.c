@@ -419,6 +419,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 {
 	char buf[PATH_MAX], name[AC_BINFMT_MAX_NAME + 2], pk[PATH_MAX + 8];
 	struct ac_binfmt_entry e;
+	struct ac_probe_answer probe;
 	char **cur, *skew = NULL;
 	size_t ncur, npk = 0;
 	int problems = 0, r;
@@ -454,9 +455,10 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	other_entries(name);
 	/* What the kernel really runs armel programs with: an exec probe. */
-	r = ac_binfmt_probe(c->rs.dir, buf, sizeof(buf));
+	r = ac_binfmt_probe(c->rs.dir, &probe);
 	if (r == AC_PROBE_ACCEL)
-		printf("exec:     armel programs reach accel's dispatcher (%s)\n", buf);
+		printf("exec:     armel programs reach accel's dispatcher (%s, version %s)\n",
+		       probe.interpreter, probe.version);
 	else if (r == AC_PROBE_OTHER)
 		printf("exec:     armel programs reach another interpreter first (Debian's qemu-arm "
 		       "registered after %s?); run accel-bootstrap %s again\n", name, c->root);

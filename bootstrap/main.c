@@ -849,30 +849,36 @@ static void start_follower(const struct bootstrap *b)
  * binfmt_misc tries the newest entry first. Ours was registered after
  * Debian's qemu entry, but a qemu-user-static upgrade (or systemd-binfmt,
  * binfmt-support) may have registered that one again since: then every
- * armel program runs under qemu directly, silently. The probe
- * (ac_binfmt_probe) says who answers; if it is not an accel dispatcher,
- * register ours again, which puts it in front.
+ * armel program runs under qemu directly, silently. And flag F pins the
+ * dispatcher file that was there at registration: after an upgrade of
+ * accel the old one would go on running. The probe (ac_binfmt_probe) says
+ * who answers; unless it is an accel dispatcher of this version, register
+ * ours again, which puts it in front and opens the file now installed.
  */
 static void put_entry_in_front(const struct bootstrap *b)
 {
-	char who[PATH_MAX];
-	int r = ac_binfmt_probe(b->rs.dir, who, sizeof(who));
+	struct ac_probe_answer ans;
+	int r = ac_binfmt_probe(b->rs.dir, &ans);
 
 	if (r < 0) {
 		ac_warn("cannot probe which binfmt_misc entry runs armel programs (%s); "
 			"the order of the entries is not checked", strerror(-r));
 		return;
 	}
-	if (r == AC_PROBE_ACCEL)
+	if (r == AC_PROBE_ACCEL && !strcmp(ans.version, PACKAGE_VERSION))
 		return;
-	ac_info("another binfmt_misc entry (Debian's qemu-arm?) is tried before %s; "
-		"registering %s again in front of it", b->binfmt_name, b->binfmt_name);
+	if (r == AC_PROBE_ACCEL)
+		ac_info("armel programs reach accel-dispatch %s (%s); registering %s again for "
+			"version %s", ans.version, ans.interpreter, b->binfmt_name, PACKAGE_VERSION);
+	else
+		ac_info("another binfmt_misc entry (Debian's qemu-arm?) is tried before %s; "
+			"registering %s again in front of it", b->binfmt_name, b->binfmt_name);
 	if ((r = ac_binfmt_unregister(b->binfmt_dir, b->binfmt_name)) ||
 	    (r = ac_binfmt_register(b->binfmt_dir, b->binfmt_name, b->dispatcher,
 				    AC_BINFMT_FLAGS)))
 		ac_die_errno(AC_EXIT_KERNEL, r, "register binfmt_misc entry %s again",
 			     b->binfmt_name);
-	if (ac_binfmt_probe(b->rs.dir, who, sizeof(who)) != AC_PROBE_ACCEL)
+	if (ac_binfmt_probe(b->rs.dir, &ans) != AC_PROBE_ACCEL)
 		ac_warn("armel programs still do not reach %s after registering it again",
 			b->binfmt_name);
 }

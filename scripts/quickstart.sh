@@ -1,28 +1,39 @@
 #!/bin/bash
 # quickstart.sh: the README's main command. On a fresh Debian 12 machine it
-# installs the dependencies, builds and installs accel (--prefix=/usr), makes
-# or reuses an armel root, sets it up for acceleration with accel-bootstrap,
-# and runs a short demo build emulated and accelerated, printing both times.
+# installs the dependencies, builds accel's Debian package from this tree
+# and installs it (or, with ACCEL_INSTALL=make, make install under /usr),
+# makes or reuses an armel root, sets it up for acceleration with
+# accel-bootstrap, and runs a short demo build emulated and accelerated,
+# printing both times.
 #
-#   ACCEL_ROOT   the armel root to use (default /var/lib/accel/demo-root,
-#                made from Debian armel packages in seconds if missing)
+#   ACCEL_ROOT     the armel root to use (default /srv/accel/demo-root,
+#                  made from Debian armel packages in seconds if missing)
+#   ACCEL_INSTALL  deb (default) or make
 #
 # The demo root gets the default accelerated set (dash, coreutils, sed, grep,
 # mawk, make, ...): the amd64 builds of the root's exact package versions,
 # fetched into /var/lib/accel/store and served read-only at ROOT/lib-x86.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=${ACCEL_ROOT:-/var/lib/accel/demo-root}
+ROOT=${ACCEL_ROOT:-/srv/accel/demo-root}
 STATE=/var/lib/accel
 
 [ "$(id -u)" = 0 ] || { echo "quickstart: run as root" >&2; exit 2; }
 echo "== dependencies"
 scripts/install-deps.sh
-echo "== build and install"
-./autogen.sh >/dev/null
-./configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var
-make -s -j"$(nproc)"
-make -s install
+if [ "${ACCEL_INSTALL:-deb}" = make ]; then
+	echo "== build and install (make install)"
+	./autogen.sh >/dev/null
+	./configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var
+	make -s -j"$(nproc)"
+	make -s install
+else
+	echo "== build the Debian package and install it"
+	deb=$(scripts/build-deb.sh /var/cache/accel/deb 2>/var/cache/accel/deb.log) ||
+		{ tail -20 /var/cache/accel/deb.log >&2; echo "quickstart: package build failed" >&2; exit 1; }
+	apt-get install -y -qq "$deb" >/dev/null
+	echo "installed $deb"
+fi
 scripts/ensure-qemu-binfmt.sh
 
 echo "== armel root: $ROOT"

@@ -114,6 +114,7 @@ T_PRIVNS=$T_BUILDDIR/tests/helpers/privns
 t_private() {
 	if [ -z "${T_IN_PRIVNS:-}" ]; then
 		[ "$(id -u)" = 0 ] || skip "needs root"
+		[ -x "$T_PRIVNS" ] || { echo "missing $T_PRIVNS (make check_PROGRAMS)" >&2; exit 99; }
 		"$T_PRIVNS" sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null ||
 			skip "this kernel has no binfmt_misc instance per user namespace (Linux 6.7+)"
 		trap - EXIT

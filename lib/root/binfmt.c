@@ -182,7 +182,7 @@ static const unsigned char probe_elf[] = {
 	0x01, 0x00, 0xa0, 0xe3, 0x01, 0x70, 0xa0, 0xe3, 0x00, 0x00, 0x00, 0xef,
 };
 
-int ac_binfmt_probe(const char *dir, char *who, size_t size)
+int ac_binfmt_probe(const char *dir, struct ac_probe_answer *ans)
 {
 	char path[4096], buf[512];
 	char *const argv[] = {(char *)AC_DISPATCH_PROBE_ARGV0, NULL};
@@ -191,8 +191,7 @@ int ac_binfmt_probe(const char *dir, char *who, size_t size)
 	size_t len = 0;
 	pid_t pid;
 
-	if (who && size)
-		who[0] = '\0';
+	ans->version[0] = ans->interpreter[0] = '\0';
 	if ((size_t)snprintf(path, sizeof(path), "%s/.accel-probe.XXXXXX", dir) >= sizeof(path))
 		return -ENAMETOOLONG;
 	fd = mkostemp(path, O_CLOEXEC);
@@ -260,12 +259,14 @@ int ac_binfmt_probe(const char *dir, char *who, size_t size)
 		return AC_PROBE_NONE;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    !strncmp(buf, "accel-dispatch ", 15)) {
-		/* "accel-dispatch VERSION INTERPRETER\n": the interpreter. */
-		const char *sp = strchr(buf + 15, ' ');
+		/* "accel-dispatch VERSION INTERPRETER\n" */
+		const char *v = buf + 15, *sp = strchr(v, ' ');
 
 		buf[strcspn(buf, "\n")] = '\0';
-		if (who && size)
-			snprintf(who, size, "%s", sp ? sp + 1 : "");
+		if (sp) {
+			snprintf(ans->version, sizeof(ans->version), "%.*s", (int)(sp - v), v);
+			snprintf(ans->interpreter, sizeof(ans->interpreter), "%s", sp + 1);
+		}
 		return AC_PROBE_ACCEL;
 	}
 	return AC_PROBE_OTHER;

@@ -24,7 +24,7 @@ native_make() { exe_of chroot "$R" /usr/bin/make -f /tmp/sleep.mk; }
 BS "$R" > "$T_DIR/out" 2>&1 || { fail "set-up: $(cat "$T_DIR/out")"; t_done; }
 check "make runs natively" "$R/lib-x86/usr/bin/make" "$(native_make)"
 CTL status > "$T_DIR/status" 2>&1 || true
-grep -q "^exec: .*reach accel's dispatcher ($T_DISPATCH)" "$T_DIR/status" &&
+grep -q "^exec: .*reach accel's dispatcher ($T_DISPATCH, version " "$T_DIR/status" &&
 	ok "accelctl status: the exec probe reaches the dispatcher" ||
 	fail "status: $(cat "$T_DIR/status")"
 

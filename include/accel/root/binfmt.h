@@ -74,14 +74,18 @@ int ac_binfmt_unregister(const char *dir, const char *name);
  * AC_DISPATCH_PROBE_ARGV0 (accel/exec/dispatch.h): accel's dispatcher
  * answers "accel-dispatch VERSION INTERPRETER" on stdout and exits 0; any
  * other interpreter (Debian's qemu) runs the program, which exits 1.
- * Returns one of enum ac_binfmt_probe, the answer (the dispatcher's path
- * for AC_PROBE_ACCEL) in who, or -errno.
+ * Returns one of enum ac_binfmt_probe (for AC_PROBE_ACCEL the answer in
+ * *ans), or -errno.
  */
 enum ac_binfmt_probe {
 	AC_PROBE_ACCEL = 0, /* an accel dispatcher answered */
 	AC_PROBE_OTHER,     /* another interpreter ran the program */
 	AC_PROBE_NONE,      /* no entry matches armel programs (ENOEXEC) */
 };
-int ac_binfmt_probe(const char *dir, char *who, size_t size);
+struct ac_probe_answer {
+	char version[64];      /* the dispatcher's PACKAGE_VERSION */
+	char interpreter[4096]; /* its path, as registered */
+};
+int ac_binfmt_probe(const char *dir, struct ac_probe_answer *ans);
 
 #endif /* ACCEL_ROOT_BINFMT_H */
