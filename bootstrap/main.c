@@ -75,8 +75,6 @@ struct bootstrap {
 	struct ac_rootstate rs;     /* ROOT's state directory, locked */
 	char recorded_dispatcher[PATH_MAX];        /* teardown: what set-up used */
 	char recorded_name[AC_BINFMT_MAX_NAME + 2];
-	char recorded_fuseview[PATH_MAX];
-	char recorded_qemu[PATH_MAX];
 };
 
 /*

@@ -751,13 +751,14 @@ static int detach_from_caller(void)
 	close(p[0]);
 	if (setsid() < 0 || chdir("/") < 0)
 		return -1;
+	/* A daemon keeps no terminal: its messages go to the log. */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		close(null);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0) {
+		close(p[1]);
+		return -1;
 	}
+	close(null);
 	return p[1];
 }
 

@@ -134,6 +134,18 @@ BS() {
 # CTL ARG...: the staged accelctl on this test's state and root ($R).
 CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
 
+# t_kill_view STATEDIR: kill -9 the whole view daemon of the one root in
+# STATEDIR, its keeper first (else it would start a new server) and then its
+# server (fuseview/keeper.h): the view is dead until a set-up restarts it.
+t_kill_view() {
+	local keeper
+	keeper=$(cat "$1"/roots/*/fuseview.pid)
+	local server
+	server=$(pgrep -P "$keeper" -x accel-fuseview || true)
+	kill -9 "$keeper"
+	[ -z "$server" ] || kill -9 "$server"
+}
+
 # t_mkroot DIR: a fresh mini armel root (cached .debs, seconds).
 t_mkroot() {
 	"$T_SRCDIR/scripts/mkroot-mini.sh" "$1"

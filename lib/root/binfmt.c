@@ -214,11 +214,9 @@ int ac_binfmt_probe(const char *dir, struct ac_probe_answer *ans)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 
-		dup2(p[1], STDOUT_FILENO);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
+		if (dup2(p[1], STDOUT_FILENO) < 0 || null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+		    dup2(null, STDERR_FILENO) < 0)
+			_exit(127);
 		execve(path, argv, envp);
 		_exit(errno == ENOEXEC ? 126 : 127);
 	}

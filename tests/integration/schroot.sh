@@ -111,7 +111,7 @@ check "the chroot directory is as it was after both" "$before" "$(tree)"
 # A crashed session: its view daemon killed, then schroot --recover-session
 # sets it up again; ending it then leaves nothing.
 s=$(begin overlay crash)
-kill -9 "$(cat "$ST"/roots/*/fuseview.pid)"
+t_kill_view "$ST"
 sleep 0.3
 check "a dead view: programs still run (emulated)" 3 "$(in_session "$s" expr 1 + 2)"
 (cd / && schroot --recover-session -c "$s") && ok "the session is recovered" || fail "recover-session failed"

@@ -245,7 +245,7 @@ check "2000 execs during 100 toggles: none failed" "runs=2000 failed=0" "${res% 
 loop=$!
 T_PIDS+=("$loop")
 sleep 0.5
-kill -9 "$(cat "$ST"/roots/*/fuseview.pid)"
+t_kill_view "$ST"
 # The kernel may drop the dead view's cached pages at any time (memory
 # pressure did on a CI machine: every later exec died of SIGBUS). Drop them
 # now, so the execs after the kill never rely on the cache.
