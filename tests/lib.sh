@@ -134,6 +134,16 @@ BS() {
 # CTL ARG...: the staged accelctl on this test's state and root ($R).
 CTL() { "$T_CTL" --state-dir "$ST" --root "$R" "$@"; }
 
+# t_alive PID: the process runs. A zombie does not: a daemon that double
+# forked is reaped by PID 1 or a subreaper, which in a container may take its
+# time or never happen (as ac_wait_gone in lib/base/util.c counts it).
+t_alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2> /dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat:0:1}" != Z ] && [ "${stat:0:1}" != X ]
+}
+
 # t_kill_view STATEDIR: kill -9 the whole view daemon of the one root in
 # STATEDIR, its keeper first (else it would start a new server) and then its
 # server (fuseview/keeper.h): the view is dead until a set-up restarts it.

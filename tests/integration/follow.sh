@@ -73,7 +73,7 @@ check "a package installed then is not added" no "$(served)"
 
 check "teardown: exit 0" 0 "$(BS --teardown "$R" > "$T_DIR/out" 2>&1; echo $?)"
 sleep 0.2
-[ -e "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = accel-follow ] &&
-	fail "the follower outlived the teardown" || ok "teardown stopped the follower"
+t_alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = accel-follow ] &&
+	fail "the follower outlived the teardown: $(cat "/proc/$pid/stat" 2>&1)" || ok "teardown stopped the follower"
 
 t_done

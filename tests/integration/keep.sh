@@ -62,14 +62,13 @@ check "accelctl status: all well" 0 "$(CTL status > /dev/null 2>&1; echo $?)"
 
 # A server that dies at once, again and again, is given up on; programs
 # still run (emulated), and accel-bootstrap restarts the view.
-alive() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 for ((i = 0; i < 100; i++)); do
-	alive "$keeper" || break
+	t_alive "$keeper" || break
 	s=$(pgrep -P "$keeper" -x accel-fuseview || true)
 	[ -n "$s" ] && kill -9 "$s"
 	sleep 0.05
 done
-alive "$keeper" && fail "the keeper still runs after servers kept dying" ||
+t_alive "$keeper" && fail "the keeper still runs after servers kept dying" ||
 	ok "servers that keep dying at once are given up on"
 grep -q "not starting it again" "$ST"/roots/*/fuseview.log && ok "the log says it gave up" ||
 	fail "log: $(tail -2 "$ST"/roots/*/fuseview.log)"
