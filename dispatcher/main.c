@@ -26,6 +26,7 @@
 #include "accel/exec/dispatch.h"
 #include "accel/exec/identity.h"
 #include "accel/exec/route.h"
+#include "accel/exec/stamp.h"
 #include "accel/exec/str.h"
 #include "accel/exec/sys.h"
 
@@ -52,6 +53,8 @@ struct dispatch {
 	char cwd[AC_PATH_MAX];
 	char canon[AC_PATH_MAX];
 	char host[AC_PATH_MAX];
+	char stamp_path[AC_PATH_MAX];
+	char stamps[AC_STAMPS_MAX];
 };
 
 /* A bounded message buffer: messages are diagnostics, so long file names
@@ -301,6 +304,37 @@ static int identity_ready(void)
 	return ac_identity_install(machine, (size_t)n) == 0;
 }
 
+/*
+ * Is the root still what the view planned the program against? The view
+ * serves the plan's stamps beside each program (accel/exec/stamp.h); a
+ * program whose file or whose packages changed since (an upgrade the
+ * follower has not re-planned yet, a fresh build root that upgraded a
+ * package of the base its view was prepared from) is emulated. Read from
+ * the kernel's page cache once read; the files compared are the root's.
+ */
+static int stamps_hold(struct dispatch *d)
+{
+	static const char dir[] = AC_VIEW_STAMP_DIR;
+	size_t len = 0;
+	long fd, n, got = 0;
+
+	if (ac_append(d->stamp_path, &len, sizeof(d->stamp_path), dir, sizeof(dir) - 1) ||
+	    ac_append(d->stamp_path, &len, sizeof(d->stamp_path), d->canon, ac_strlen(d->canon)))
+		return 0;
+	fd = ac_openat(AT_FDCWD, d->stamp_path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	while ((size_t)got < sizeof(d->stamps) &&
+	       ((n = ac_read((int)fd, d->stamps + got, sizeof(d->stamps) - (size_t)got)) > 0 ||
+		n == -EINTR))
+		if (n > 0)
+			got += n;
+	ac_close((int)fd);
+	if (n < 0 || (size_t)got == sizeof(d->stamps))
+		return 0; /* unread, or more than a stamp text may be */
+	return ac_stamps_hold(AT_FDCWD, d->stamps, (size_t)got) == 1;
+}
+
 int ac_dispatch_main(long *sp)
 {
 	struct dispatch d;
@@ -369,7 +403,8 @@ int ac_dispatch_main(long *sp)
 
 		if (why != AC_EMULATE_NO)
 			made = why == AC_EMULATE_BUILD_CODE;
-		else if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && identity_ready())
+		else if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && stamps_hold(&d) &&
+			 identity_ready())
 			ac_execve(d.host, d.call.args, d.envp);
 	}
 	run_qemu(&d, made);

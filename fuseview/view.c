@@ -172,8 +172,8 @@ static int same_file(struct view *v, const struct node *n)
 	struct stat st;
 	int fd, same;
 
-	if (n->kind == NODE_LINK)
-		return 1; /* the target is part of the node's key */
+	if (n->kind == NODE_LINK || n->data)
+		return 1; /* the target, the content, is part of the node's key */
 	if (n->why)
 		return 0; /* refused: look again, it may have been repaired */
 	fd = open_source(v, n->source);
@@ -379,6 +379,10 @@ ssize_t view_read(struct node *n, void *buf, size_t size, uint64_t off)
 		return 0;
 	if (size > n->size - off)
 		size = (size_t)(n->size - off);
+	if (n->data) {
+		memcpy(buf, n->source + off, size);
+		return (ssize_t)size;
+	}
 	got = pread(n->fd, buf, size, (off_t)off);
 	if (got < 0)
 		return -errno;
@@ -453,7 +457,7 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 		ac_manifest_free(&m);
 		return ac_fail(err, -ENAMETOOLONG, "manifest %s: store path too long", path);
 	}
-	e = calloc(m.nfiles + 4, sizeof(*e));
+	e = calloc(m.nfiles + m.nstamps + 4, sizeof(*e));
 	if (!e) {
 		ac_manifest_free(&m);
 		return -ENOMEM;
@@ -502,6 +506,35 @@ static int manifest_load(const char *path, char *store, size_t ssize,
 			e[n].nretell++;
 		}
 		m.files[i].view = m.files[i].source = NULL;
+	}
+	/* Each program's stamps, one data file (the manifest keeps them
+	 * grouped by program). */
+	for (size_t i = 0, j; i < m.nstamps && !r; i = j) {
+		size_t len = 0;
+		char *text;
+
+		for (j = i; j < m.nstamps && !strcmp(m.stamps[j].view, m.stamps[i].view); j++)
+			len += strlen(m.stamps[j].line);
+		if (!m.nprograms || !bsearch(m.stamps[i].view, m.programs, m.nprograms,
+					     sizeof(*m.programs), cmp_program))
+			continue; /* stamps of no program: nothing to check them for */
+		if (!(text = malloc(len + 1)) ||
+		    asprintf(&e[n].view, "%s/%s", AC_VREL_STAMP_DIR, m.stamps[i].view) < 0) {
+			free(text);
+			e[n].view = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		len = 0;
+		for (size_t k = i; k < j; k++) {
+			size_t l = strlen(m.stamps[k].line);
+
+			memcpy(text + len, m.stamps[k].line, l);
+			len += l;
+		}
+		text[len] = '\0';
+		e[n].source = text;
+		e[n++].data = 1;
 	}
 	ac_manifest_free(&m);
 	if (r) {
@@ -641,9 +674,14 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 				err = -ENOMEM;
 				break;
 			}
+			if (e[i].data) {
+				n->data = 1;
+				n->size = strlen(n->source);
+				n->mode = 0444;
+			}
 			/* A refused node stays, unreachable, with its reason: it
 			 * is not examined again, and its inode is never reused. */
-			if (file_prepare(v, n, &e[i], &why) < 0 &&
+			else if (file_prepare(v, n, &e[i], &why) < 0 &&
 			    !(n->why = strdup(why.msg))) {
 				err = -ENOMEM;
 				break;
@@ -906,7 +944,7 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 		const struct manifest_entry *o = &v->entries[i];
 		struct manifest_entry key = {.view = o->view};
 
-		if (strncmp(o->view, AC_VREL_RESERVED "/", sizeof(AC_VREL_RESERVED)) ||
+		if (o->data || strncmp(o->view, AC_VREL_RESERVED "/", sizeof(AC_VREL_RESERVED)) ||
 		    !strcmp(o->view, AC_VREL_QEMU) || !strcmp(o->view, AC_VREL_QEMU_MADE) ||
 		    bsearch(&key, e, ne, sizeof(*e), cmp_entry))
 			continue;

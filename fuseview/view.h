@@ -39,7 +39,9 @@ struct node {
 	enum node_kind kind;
 	char *path;              /* view path, relative ("" for the root) */
 	const char *name;        /* last component of path */
-	char *source;            /* store-relative path (files); the target (links) */
+	char *source;            /* store-relative path (files); the target (links);
+				  * the content (data files) */
+	int data;                /* served from source, not from a store file */
 	int fd;                  /* the store file, read-only (files) */
 	uint64_t size;
 	int64_t mtime;
@@ -89,6 +91,8 @@ struct manifest_entry {
 	char *view;              /* relative view path */
 	char *source;            /* store-relative path, or absolute (qemu), or a link's target */
 	int link;
+	int data;                /* source is the file's content (a program's
+				  * stamps, accel/exec/stamp.h) */
 	int program;             /* an enabled program (its "# program" line) */
 	struct ac_retell *retell; /* its compiled-in strings told otherwise */
 	size_t nretell;

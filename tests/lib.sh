@@ -174,6 +174,20 @@ t_host_busybox() {
 	cp "$T_DIR/hostbb/bin/busybox" "$1/busybox"
 }
 
+# t_fake_stamps ROOT: a plain directory standing in for the view at
+# ROOT/lib-x86 gets what the view serves beside each program: the stamp of
+# the root's file it stands for (accel/exec/stamp.h), without which the
+# dispatcher emulates.
+t_fake_stamps() {
+	local root=$1 f rel
+	while IFS= read -r -d '' f; do
+		rel=${f#"$root/lib-x86"}
+		[ -f "$root$rel" ] && [ ! -L "$root$rel" ] || continue
+		mkdir -p "$root/lib-x86/.accel/stamp${rel%/*}"
+		stat -c "%Y 0 %s $rel" "$root$rel" > "$root/lib-x86/.accel/stamp$rel"
+	done < <(find "$root/lib-x86" -path "$root/lib-x86/.accel" -prune -o -type f -print0)
+}
+
 # t_register [NAME]: register the staged dispatcher under a unique name.
 t_register() {
 	local name=${1:-$T_ID}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accel/base/util.h"
+#include "accel/exec/canon.h"
 #include "accel/exec/layout.h"
 #include "accel/view/retell.h"
 
@@ -30,6 +31,8 @@ char *ac_manifest_format(const struct ac_plan *plan, const char *store, const ch
 	for (size_t i = 0; i < plan->nretells; i++)
 		cap += strlen(plan->retells[i].view) + strlen(plan->retells[i].from) +
 		       strlen(plan->retells[i].to) + 16;
+	for (size_t i = 0; i < plan->nstamps; i++)
+		cap += strlen(plan->stamps[i].view) + strlen(plan->stamps[i].path) + 80;
 	if (!(out = malloc(cap)))
 		return NULL;
 	len += (size_t)snprintf(out + len, cap - len, AC_MANIFEST_MAGIC "\nstore\t%s\n", store);
@@ -47,6 +50,11 @@ char *ac_manifest_format(const struct ac_plan *plan, const char *store, const ch
 		len += (size_t)snprintf(out + len, cap - len, "retell\t%s\t%s\t%s\n",
 					plan->retells[i].view, plan->retells[i].from,
 					plan->retells[i].to);
+	for (size_t i = 0; i < plan->nstamps; i++)
+		len += (size_t)snprintf(out + len, cap - len, "stamp\t%s\t%lld %ld %llu %s\n",
+					plan->stamps[i].view, plan->stamps[i].st.sec,
+					plan->stamps[i].st.nsec, plan->stamps[i].st.size,
+					plan->stamps[i].path);
 	return out;
 }
 
@@ -114,9 +122,53 @@ void ac_manifest_free(struct ac_manifest *m)
 		free(m->retells[i].to);
 	}
 	free(m->retells);
+	for (size_t i = 0; i < m->nstamps; i++) {
+		free(m->stamps[i].view);
+		free(m->stamps[i].line);
+	}
+	free(m->stamps);
 	memset(m, 0, sizeof(*m));
 }
 
+
+/* "stamp VIEW STAMP": STAMP must be one well-formed stamp line. */
+static int parse_stamp(struct ac_manifest *m, const char *view, const char *stamp,
+		       size_t lineno, struct ac_err *err)
+{
+	size_t len = strlen(stamp), pos = 0;
+	char path[AC_PATH_MAX];
+	struct ac_manifest_stamp *v;
+	struct ac_stamp st;
+	char *line;
+
+	if (!viewpath_ok(view) || !(line = malloc(len + 2)))
+		return viewpath_ok(view) ? -ENOMEM
+					 : ac_fail(err, -EINVAL, "line %zu: malformed stamp entry", lineno);
+	memcpy(line, stamp, len);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	if (ac_stamp_next(line, len + 1, &pos, &st, path, sizeof(path)) != 1) {
+		free(line);
+		return ac_fail(err, -EINVAL, "line %zu: malformed stamp entry", lineno);
+	}
+	if (m->nstamps >= AC_MANIFEST_MAX_FILES) {
+		free(line);
+		return ac_fail(err, -E2BIG, "more than %d stamp entries", AC_MANIFEST_MAX_FILES);
+	}
+	if (!(v = realloc(m->stamps, (m->nstamps + 1) * sizeof(*v)))) {
+		free(line);
+		return -ENOMEM;
+	}
+	m->stamps = v;
+	v += m->nstamps;
+	v->line = line;
+	if (!(v->view = strdup(view))) {
+		free(line);
+		return -ENOMEM;
+	}
+	m->nstamps++;
+	return 0;
+}
 
 /* One line (NUL-terminated, without its newline) into m. */
 static int parse_line(char *line, size_t lineno, struct ac_manifest *m, size_t *cap,
@@ -160,6 +212,8 @@ static int parse_line(char *line, size_t lineno, struct ac_manifest *m, size_t *
 		m->nretells++;
 		return v->view && v->from && v->to ? 0 : -ENOMEM;
 	}
+	if (nf == 3 && !strcmp(f[0], "stamp"))
+		return parse_stamp(m, f[1], f[2], lineno, err);
 	if (nf != 3 || !viewpath_ok(f[1]) ||
 	    !((!strcmp(f[0], "file") && relpath_ok(f[2])) ||
 	      (!strcmp(f[0], "link") && f[2][0] == '/' && relpath_ok(f[2] + 1))))

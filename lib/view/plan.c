@@ -840,6 +840,109 @@ static void recs_free(struct planner *pl)
 	free(pl->recs);
 }
 
+/* ---------------------------------------------------------------- stamps */
+
+static int add_stamp(struct planner *pl, const char *view, const char *path)
+{
+	struct ac_plan *plan = pl->plan;
+	struct ac_plan_stamp *t;
+	struct stat st;
+
+	for (size_t i = plan->nstamps; i-- > 0 && !strcmp(plan->stamps[i].view, view);)
+		if (!strcmp(plan->stamps[i].path, path))
+			return 0;
+	/* A file the root lacks (a package without a file list) stamps nothing. */
+	if (fstatat(pl->db->rootfd, path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!(t = realloc(plan->stamps, (plan->nstamps + 1) * sizeof(*t))))
+		return -ENOMEM;
+	plan->stamps = t;
+	t += plan->nstamps;
+	t->st.sec = st.st_mtim.tv_sec;
+	t->st.nsec = st.st_mtim.tv_nsec;
+	t->st.size = (unsigned long long)st.st_size;
+	t->view = strdup(view);
+	t->path = strdup(path);
+	if (!t->view || !t->path) {
+		free(t->view);
+		free(t->path);
+		return -ENOMEM;
+	}
+	plan->nstamps++;
+	return 0;
+}
+
+static int stamp_pkg(struct planner *pl, const char *view, const struct ac_pkg *p)
+{
+	char path[AC_PATH_MAX];
+
+	snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s%s.list", p->name,
+		 p->ma_same ? ":armel" : "");
+	return add_stamp(pl, view, path);
+}
+
+/*
+ * What program (served at its canonical path) was planned against: the
+ * armel file, the file lists of its package and of the packages of its
+ * armel DT_NEEDED closure (the host build of the same versions loads the
+ * same libraries), and of the companion packages (loaded without
+ * DT_NEEDED). The closure is walked per program: a program is emulated
+ * when its own packages change, not when another's do.
+ */
+static int stamp_program(struct planner *pl, const char *program, int perl)
+{
+	struct strq queue = {0}, seen = {0};
+	const char *view = program + 1;
+	char listed[AC_PATH_MAX];
+	struct ac_pkg *p = ac_rootdb_owner(pl->db, program, listed, sizeof(listed));
+	int r = add_stamp(pl, view, program);
+
+	if (!r && p)
+		r = stamp_pkg(pl, view, p);
+	for (size_t i = 0; i < pl->db->npkgs && !r; i++)
+		if (companions_of(&pl->db->pkgs[i], perl))
+			r = stamp_pkg(pl, view, &pl->db->pkgs[i]);
+	if (!r)
+		r = push(&queue, program);
+	for (size_t k = 0; k < queue.n && !r; k++) {
+		struct ac_elf_info info;
+		struct mapped m;
+
+		if (map_at(pl->db->rootfd, queue.v[k], 1, &m))
+			continue;
+		r = ac_elf_needed(m.p, m.len, &info, NULL);
+		unmap(&m);
+		if (r) {
+			r = 0;
+			continue;
+		}
+		for (size_t i = 0; i < info.nneeded && !r; i++) {
+			char path[AC_PATH_MAX];
+
+			if (has(&seen, info.needed[i]))
+				continue;
+			if ((r = push(&seen, info.needed[i])))
+				break;
+			if ((p = soname_owner(pl->db, info.needed[i], path, sizeof(path))) &&
+			    !(r = stamp_pkg(pl, view, p)))
+				r = push(&queue, path);
+		}
+		ac_elf_info_free(&info);
+	}
+	strq_free(&queue);
+	strq_free(&seen);
+	return r;
+}
+
+static int plan_stamps(struct planner *pl, struct ac_pkg *const *owners, size_t n)
+{
+	int perl = perl_enabled(owners, n), r = 0;
+
+	for (size_t i = 0; i < pl->plan->nprograms && !r; i++)
+		r = stamp_program(pl, pl->plan->programs[i], perl);
+	return r;
+}
+
 int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *programs,
 		  size_t n, struct ac_plan *plan, struct ac_err *err)
 {
@@ -863,6 +966,8 @@ int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *p
 		r = -EAGAIN; /* err names the first */
 	if (!r)
 		r = plan_all_retells(&pl);
+	if (!r)
+		r = plan_stamps(&pl, owners, n);
 	recs_free(&pl);
 	strq_free(&pl.queue);
 	strq_free(&pl.sonames);
@@ -903,8 +1008,13 @@ void ac_plan_free(struct ac_plan *plan)
 		free(plan->retells[i].from);
 		free(plan->retells[i].to);
 	}
+	for (size_t i = 0; i < plan->nstamps; i++) {
+		free(plan->stamps[i].view);
+		free(plan->stamps[i].path);
+	}
 	free(plan->e);
 	free(plan->programs);
 	free(plan->retells);
+	free(plan->stamps);
 	memset(plan, 0, sizeof(*plan));
 }

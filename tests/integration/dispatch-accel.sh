@@ -10,6 +10,7 @@ R=$T_DIR/root
 t_mkroot "$R"
 mkdir -p "$R/lib-x86/usr/bin" "$R/usr/local/bin" "$R/etc/alternatives" "$R/proc"
 t_host_busybox "$R/lib-x86/usr/bin"
+t_fake_stamps "$R"
 # Applet names as links to the armel busybox, the way a root would have them.
 for a in uname sh readlink env; do ln -s /usr/bin/busybox "$R/usr/local/bin/$a"; done
 ln -s /bin/busybox "$R/etc/alternatives/uname"      # through the /bin -> usr/bin link

@@ -29,6 +29,7 @@ same "host root without /proc, chroot inside" noproc chroot "$R" /bin/uname -m
 # Accelerated too, without /proc.
 mkdir -p "$R/lib-x86/usr/bin" "$R/usr/local/bin"
 t_host_busybox "$R/lib-x86/usr/bin"
+t_fake_stamps "$R"
 ln -s /usr/bin/busybox "$R/usr/local/bin/uname"
 check "host equivalent without /proc" x86_64 "$(chroot "$R" /usr/local/bin/uname -m)"
 check "host equivalent without /proc (relative)" x86_64 \

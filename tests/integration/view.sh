@@ -157,7 +157,8 @@ CTL enable -p coreutils > /dev/null
 # without the bit.
 chmod u+s "$STORE"/pkgs/coreutils_*_amd64/usr/bin/expr
 vfind -type f | sed "s|^$R/lib-x86/||" | LC_ALL=C sort > "$T_DIR/served"
-{ grep '^file	' "$ST"/roots/*/manifest | cut -f2; echo .accel/qemu-arm-static
+{ grep '^file	' "$ST"/roots/*/manifest | cut -f2; grep '^stamp	' "$ST"/roots/*/manifest |
+	cut -f2 | sort -u | sed 's|^|.accel/stamp/|'; echo .accel/qemu-arm-static
 	echo .accel/qemu-arm-static.made; echo .accel/machine; } | LC_ALL=C sort > "$T_DIR/listed"
 check "the view serves exactly the manifest" "" "$(diff "$T_DIR/listed" "$T_DIR/served")"
 # qemu under any name, twice: the same file, and for runs that load code

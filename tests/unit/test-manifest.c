@@ -164,3 +164,31 @@ Test(manifest, path_depth_bounded)
 	snprintf(text + at, sizeof(text) - at, "/d\tsrc\n");
 	cr_assert_eq(parse(text, &m, NULL), -EINVAL);
 }
+
+Test(manifest, stamps_written_and_read_back)
+{
+	struct ac_plan_entry e[] = {{"usr/bin/make", "pkgs/make_4.3_amd64/usr/bin/make", 0}};
+	struct ac_plan_stamp st[] = {
+		{"usr/bin/make", "/usr/bin/make", {1700000000, 5, 230000}},
+		{"usr/bin/make", "/var/lib/dpkg/info/libc6:armel.list", {1700000001, 0, 9000}}};
+	char *programs[] = {"/usr/bin/make"};
+	struct ac_plan plan = {.e = e, .n = 1, .programs = programs, .nprograms = 1, .stamps = st,
+			       .nstamps = 2};
+	char *text = ac_manifest_format(&plan, "/s", NULL, NULL);
+	struct ac_manifest m;
+	struct ac_err err;
+
+	cr_assert_not_null(text);
+	cr_assert_eq(parse(text, &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(m.nstamps, 2);
+	cr_assert_str_eq(m.stamps[0].view, "usr/bin/make");
+	cr_assert_str_eq(m.stamps[0].line, "1700000000 5 230000 /usr/bin/make\n");
+	cr_assert_str_eq(m.stamps[1].line, "1700000001 0 9000 /var/lib/dpkg/info/libc6:armel.list\n");
+	ac_manifest_free(&m);
+	free(text);
+	cr_assert_eq(parse(AC_MANIFEST_MAGIC "\nstore\t/s\nstamp\tusr/bin/make\t1 2 /x\n", &m, &err),
+		     -EINVAL);
+	cr_assert(strstr(err.msg, "line 3"), "%s", err.msg);
+	cr_assert_eq(parse(AC_MANIFEST_MAGIC "\nstore\t/s\nstamp\t../x\t1 2 3 /x\n", &m, &err),
+		     -EINVAL);
+}

@@ -39,6 +39,29 @@ struct ac_statx_buf {
 	unsigned long long words[32];
 };
 
+/* STATX_SIZE | STATX_MTIME */
+#define AC_STATX_SIZE_MTIME (0x200U | 0x40U)
+#ifndef AT_SYMLINK_NOFOLLOW
+#define AT_SYMLINK_NOFOLLOW 0x100
+#endif
+
+/* The head of struct statx (linux/stat.h, a stable ABI) as far as
+ * ac_stat_size_mtime reads it, padded to the kernel's 256 bytes. */
+struct ac_statx {
+	unsigned int mask, blksize;
+	unsigned long long attributes;
+	unsigned int nlink, uid, gid;
+	unsigned short mode, spare0;
+	unsigned long long ino, size, blocks, attributes_mask;
+	struct {
+		long long sec;
+		unsigned int nsec;
+		int reserved;
+	} atime, btime, ctime, mtime;
+	unsigned long long spare[16];
+};
+_Static_assert(sizeof(struct ac_statx) == 256, "struct statx is 256 bytes");
+
 #ifdef ACCEL_FREESTANDING
 
 static inline long ac_syscall6(long nr, long a, long b, long c, long d, long e, long f)
@@ -96,6 +119,12 @@ static inline long ac_stat_sync(int dirfd, const char *path, int flags)
 	struct ac_statx_buf b;
 
 	return AC_SC(SYS_statx, dirfd, path, flags | AT_STATX_FORCE_SYNC, AC_STATX_TYPE, &b, 0);
+}
+
+/* statx(dirfd, path, AT_SYMLINK_NOFOLLOW) for size and mtime. */
+static inline long ac_stat_size_mtime(int dirfd, const char *path, struct ac_statx *st)
+{
+	return AC_SC(SYS_statx, dirfd, path, AT_SYMLINK_NOFOLLOW, AC_STATX_SIZE_MTIME, st, 0);
 }
 
 static inline long ac_execve(const char *path, char *const argv[], char *const envp[])
@@ -180,6 +209,11 @@ static inline long ac_stat_sync(int dirfd, const char *path, int flags)
 	struct ac_statx_buf b;
 
 	AC_RET(syscall(SYS_statx, dirfd, path, flags | AT_STATX_FORCE_SYNC, AC_STATX_TYPE, &b));
+}
+
+static inline long ac_stat_size_mtime(int dirfd, const char *path, struct ac_statx *st)
+{
+	AC_RET(syscall(SYS_statx, dirfd, path, AT_SYMLINK_NOFOLLOW, AC_STATX_SIZE_MTIME, st));
 }
 
 static inline long ac_execve(const char *path, char *const argv[], char *const envp[])

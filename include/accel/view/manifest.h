@@ -18,6 +18,10 @@
  *                                       an absolute path in the root
  *     retell<TAB>VIEW<TAB>FROM<TAB>TO   the file at VIEW tells its string
  *                                       FROM as TO (accel/view/retell.h)
+ *     stamp<TAB>VIEW<TAB>STAMP          the program at VIEW was planned
+ *                                       against a root file as STAMP says
+ *                                       (a line of accel/exec/stamp.h
+ *                                       without its newline)
  * Empty lines and other comments are ignored. VIEW and SOURCE are relative
  * paths of plain components (no "", "." or ".."; no leading '/'); a VIEW
  * under AC_VREL_RESERVED must be the loader, qemu or one of the library
@@ -51,6 +55,11 @@ struct ac_manifest_file {
 	int link;
 };
 
+struct ac_manifest_stamp {
+	char *view;
+	char *line; /* "SEC NSEC SIZE /PATH\n" */
+};
+
 struct ac_manifest {
 	char *store;                    /* absolute */
 	char *qemu;                     /* absolute, or NULL */
@@ -61,6 +70,8 @@ struct ac_manifest {
 	size_t nfiles;
 	struct ac_plan_retell *retells; /* in order */
 	size_t nretells;
+	struct ac_manifest_stamp *stamps; /* in order */
+	size_t nstamps;
 };
 
 /* The text of the manifest for plan (malloc'ed; NULL: out of memory). */

@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "accel/base/err.h"
+#include "accel/exec/stamp.h"
 #include "accel/root/rootdb.h"
 #include "accel/store/store.h"
 
@@ -50,6 +51,15 @@ struct ac_plan_retell {
 	char *from, *to;
 };
 
+/* A root file a served program was planned against (accel/exec/stamp.h):
+ * the armel program itself, and the dpkg file list of each package of its
+ * closure (its own, its libraries', the companions'). */
+struct ac_plan_stamp {
+	char *view;             /* the program's view path */
+	char *path;             /* absolute in the root */
+	struct ac_stamp st;
+};
+
 struct ac_plan {
 	struct ac_plan_entry *e;
 	size_t n, cap;
@@ -57,6 +67,8 @@ struct ac_plan {
 	size_t nprograms;
 	struct ac_plan_retell *retells;
 	size_t nretells;
+	struct ac_plan_stamp *stamps; /* grouped by program, in plan order */
+	size_t nstamps;
 };
 
 /* Step 1: check every program (ac_program_check) and set wanted on the
