@@ -762,6 +762,33 @@ static int detach_from_caller(void)
 	return p[1];
 }
 
+/*
+ * A daemon keeps none of its caller's files: a pipe its caller reads to the
+ * end (out=$(accel-bootstrap ...)) would never end, a lock its caller took
+ * would never be released. Only the mount point may be one, given as
+ * /proc/self/fd/N (accel-bootstrap mounts through the directory it opened).
+ */
+static void close_inherited(const char *mountpoint)
+{
+	static const char fdpath[] = "/proc/self/fd/";
+	unsigned keep = 0;
+
+	if (!strncmp(mountpoint, fdpath, sizeof(fdpath) - 1)) {
+		char *end;
+		unsigned long n = strtoul(mountpoint + sizeof(fdpath) - 1, &end, 10);
+
+		if (!*end && n >= 3 && n < 1u << 20)
+			keep = (unsigned)n;
+	}
+	if (keep) {
+		if (keep > 3)
+			close_range(3, keep - 1, 0);
+		close_range(keep + 1, ~0U, 0);
+	} else {
+		close_range(3, ~0U, 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -795,6 +822,7 @@ int main(int argc, char **argv)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
+	close_inherited(o.args[1]);
 	fv.statedir = o.args[0];
 	fv.mountpoint = o.args[1];
 	fv.foreground = o.foreground || o.debug;
