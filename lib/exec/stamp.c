@@ -75,7 +75,7 @@ int ac_stamps_hold(int dirfd, const char *text, size_t len)
 	pos = 0;
 	for (;;) {
 		struct ac_stamp want, have;
-		struct ac_statx stx;
+		struct ac_statx stx = {0};
 
 		if (ac_stamp_next(text, len, &pos, &want, path, sizeof(path)) != 1)
 			return 1;
