@@ -102,12 +102,12 @@ static int view_mounted(const char *mountpoint)
 	return statfs(mountpoint, &sf) == 0 && sf.f_type == FUSE_SUPER_MAGIC;
 }
 
-__attribute__((noreturn)) static void follow(const char *root, const char *mountpoint,
-					     const char *dir, char *const argv[])
+/* The watch on ROOT/var/lib/dpkg, made before follow_start() returns so
+ * that no change after the set-up is missed. */
+static int watch(const char *root)
 {
 	char path[PATH_MAX];
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	int ifd, pending = 0;
+	int ifd;
 
 	ac_xsnprintf(path, sizeof(path), "%s/var/lib/dpkg", root);
 	ifd = inotify_init1(IN_CLOEXEC);
@@ -116,6 +116,16 @@ __attribute__((noreturn)) static void follow(const char *root, const char *mount
 		say("watch %s: %s", path, strerror(errno));
 		_exit(1);
 	}
+	return ifd;
+}
+
+__attribute__((noreturn)) static void follow(int ifd, const char *root, const char *mountpoint,
+					     const char *dir, char *const argv[])
+{
+	char path[PATH_MAX];
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int pending = 0;
+
 	say("following %s", path);
 	for (;;) {
 		struct pollfd p = {.fd = ifd, .events = POLLIN};
@@ -153,7 +163,7 @@ int follow_start(const char *root, const char *mountpoint, const char *dir, char
 {
 	char path[PATH_MAX], text[32];
 	pid_t pid;
-	int status, fd;
+	int status, fd, ifd;
 
 	if (running(dir))
 		return 0;
@@ -167,12 +177,26 @@ int follow_start(const char *root, const char *mountpoint, const char *dir, char
 		return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
 	}
 	/* The intermediate child: a new session, then the follower, whose
-	 * parent exits so that it is nobody's child. */
+	 * parent exits so that it is nobody's child. It writes the
+	 * follower's pid before it exits: when follow_start() returns, the
+	 * follower is known (running(), follow_stop()). */
 	if (setsid() < 0)
 		_exit(1);
+	ifd = watch(root);
 	pid = fork();
-	if (pid)
-		_exit(pid < 0 ? 1 : 0);
+	if (pid) {
+		if (pid < 0)
+			_exit(1);
+		ac_xsnprintf(path, sizeof(path), "%s/" FOLLOW_PID, dir);
+		ac_xsnprintf(text, sizeof(text), "%ld\n", (long)pid);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+			kill(pid, SIGKILL);
+			_exit(1);
+		}
+		close(fd);
+		_exit(0);
+	}
 	/* A group of its own, so that follow_stop() ends a re-plan with it. */
 	if (setpgid(0, 0) < 0)
 		_exit(1);
@@ -190,14 +214,10 @@ int follow_start(const char *root, const char *mountpoint, const char *dir, char
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		_exit(1);
-	close_range(3, ~0U, 0);
-	ac_xsnprintf(path, sizeof(path), "%s/" FOLLOW_PID, dir);
-	ac_xsnprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (ifd != 3 && dup3(ifd, 3, O_CLOEXEC) < 0)
 		_exit(1);
-	close(fd);
-	follow(root, mountpoint, dir, argv);
+	close_range(4, ~0U, 0);
+	follow(3, root, mountpoint, dir, argv);
 }
 
 void follow_stop(const char *dir)
