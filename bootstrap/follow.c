@@ -126,6 +126,7 @@ __attribute__((noreturn)) static void follow(int ifd, const char *root, const ch
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int pending = 0;
 
+	ac_xsnprintf(path, sizeof(path), "%s/var/lib/dpkg", root);
 	say("following %s", path);
 	for (;;) {
 		struct pollfd p = {.fd = ifd, .events = POLLIN};
