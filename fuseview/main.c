@@ -11,8 +11,9 @@
  * so that they load from the view only. Nothing else from the store is
  * reachable, and nothing is writable, setuid or a device.
  *
- * Processes: a keeper (keeper.h), which restarts the server below when it
- * dies by accident, and the server. The server's threads: the FUSE request
+ * Processes: a keeper (keeper.h), which mounts the view, holds its
+ * connection and restarts the server below on it when it dies by
+ * accident, and the server. The server's threads: the FUSE request
  * loop (single-threaded: requests are cheap and the kernel caches every
  * answer) and a control thread that serves STATEDIR/control (reload,
  * stats, ping) and tells the kernel which cached names changed. Once
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <poll.h>
 #include <pthread.h>
 #include <seccomp.h>
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -404,8 +407,8 @@ static void cmd_stats(struct fuseview *fv, struct reply *r)
 	    (unsigned long long)__atomic_load_n(&s->read_bytes, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&s->readdirs, __ATOMIC_RELAXED),
 	    (unsigned long long)fv->view.refused, (unsigned long long)nn, rss_kib());
-	for (uint64_t ino = 1; ino <= nn; ino++) {
-		const struct node *n = view_node(&fv->view, ino);
+	for (uint64_t i = 0; i < nn; i++) {
+		const struct node *n = view_node_at(&fv->view, i);
 		uint64_t l = __atomic_load_n(&n->lookups, __ATOMIC_RELAXED);
 		uint64_t rd = __atomic_load_n(&n->reads, __ATOMIC_RELAXED);
 
@@ -641,11 +644,111 @@ static int fv_optproc(void *data, const char *arg, int key, struct fuse_args *ou
 	return -1;
 }
 
+/* ------------------------------------------------------------------ serve */
+
+/* Mount options: read-only, no setuid, no devices, visible to every user of
+ * the root (allow_other), permissions checked by the kernel from our modes. */
+#define FV_SOURCE "accel-view"
+#define FV_TYPE "fuse.accel"
+#define FV_KERNEL_OPTIONS "allow_other,default_permissions"
+#define FV_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOATIME)
+
+/* Requests the kernel wants no reply to. */
+static int no_reply(uint32_t opcode)
+{
+	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET || opcode == FUSE_INTERRUPT;
+}
+
+/*
+ * A server that follows a dead one (keeper.h): the kernel's INIT happened
+ * once, long ago, so hand libfuse a copy (its reply finds no one waiting:
+ * ENOENT, which libfuse ignores) to get the same session. Then answer the
+ * request the dead server took and never answered. A request that a
+ * server already started on and died again is answered EIO: it kills
+ * servers, and one program failing is better than every later one.
+ */
+static void carry_resume(struct fuseview *fv, const struct keeper_conn *conn)
+{
+	struct keeper_carry *c = conn->carry;
+	const struct fuse_in_header *in = (const void *)c->buf;
+	int taken = !c->answered && in->unique && in->len >= sizeof(*in) &&
+		    in->len <= sizeof(c->buf);
+
+	if (taken && in->opcode == FUSE_INIT && !c->init_len && in->len <= sizeof(c->init)) {
+		/* The first server died on INIT: the kernel still waits. */
+		memcpy(c->init, c->buf, in->len);
+		c->init_len = in->len;
+		taken = 0;
+	}
+	if (c->init_len) {
+		unsigned char init[sizeof(c->init)];
+		struct fuse_buf fb = {.mem = init, .size = c->init_len};
+
+		memcpy(init, c->init, c->init_len);
+		fuse_session_process_buf(fv->se, &fb);
+	}
+	if (!taken) {
+		c->answered = 1;
+		return;
+	}
+	if (c->tries++ == 0) {
+		struct fuse_buf fb = {.mem = c->buf, .size = in->len};
+
+		fprintf(fv->log, "accel-fuseview: answering request %llu (opcode %u) of the "
+				 "server before\n", (unsigned long long)in->unique, in->opcode);
+		fuse_session_process_buf(fv->se, &fb);
+	} else if (!no_reply(in->opcode)) {
+		struct fuse_out_header out = {
+			.len = sizeof(out), .error = -EIO, .unique = in->unique};
+
+		fprintf(fv->log, "accel-fuseview: request %llu (opcode %u) killed a server: "
+				 "answered EIO\n", (unsigned long long)in->unique, in->opcode);
+		if (write(conn->fd, &out, sizeof(out)) < 0 && errno != ENOENT)
+			fprintf(fv->log, "accel-fuseview: reply: %s\n", strerror(errno));
+	}
+	c->answered = 1;
+}
+
+/* libfuse's fuse_session_loop, reading into the carry when there is one. */
+static int serve_loop(struct fuseview *fv, struct keeper_carry *c)
+{
+	struct fuse_buf fb = {.mem = c ? c->buf : NULL};
+	struct fuse_in_header *in = c ? (void *)c->buf : NULL;
+	int r = 0;
+
+	while (!fuse_session_exited(fv->se)) {
+		if (c) {
+			/* A header after the read: the request is ours. */
+			memset(in, 0, sizeof(*in));
+			c->tries = 0;
+			__atomic_store_n(&c->answered, 0, __ATOMIC_RELEASE);
+		}
+		r = fuse_session_receive_buf(fv->se, &fb);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (c && in->opcode == FUSE_INIT && !c->init_len && (size_t)r <= sizeof(c->init)) {
+			memcpy(c->init, c->buf, (size_t)r);
+			c->init_len = (uint32_t)r;
+		}
+		fuse_session_process_buf(fv->se, &fb);
+		if (c)
+			__atomic_store_n(&c->answered, 1, __ATOMIC_RELEASE);
+	}
+	if (c)
+		c->answered = 1;
+	else
+		free(fb.mem);
+	return r > 0 ? 0 : r;
+}
+
 /*
  * The server (keeper.h): everything from reading the manifest to serving.
- * Runs in a child of the keeper, once per start of the view.
+ * Runs in a child of the keeper, once per start of the view, on the
+ * keeper's connection; with -d, alone, mounting the view itself.
  */
-static int serve(void *arg, int up)
+static int serve(void *arg, int up, const struct keeper_conn *conn)
 {
 	struct fuseview *fv = arg;
 	struct fuse_args mount_args = FUSE_ARGS_INIT(0, NULL);
@@ -675,22 +778,22 @@ static int serve(void *arg, int up)
 	if (control_open(fv))
 		return FV_FAILURE;
 
-	/* Read-only, no setuid, no devices, visible to every user of the root
-	 * (allow_other), permissions checked by the kernel from our modes. */
 	if (fuse_opt_add_arg(&mount_args, "accel-fuseview") ||
 	    fuse_opt_add_arg(&mount_args, "-o") ||
-	    fuse_opt_add_arg(&mount_args, "ro,nosuid,nodev,noatime,allow_other,"
-					  "default_permissions,fsname=accel-view,subtype=accel") ||
+	    fuse_opt_add_arg(&mount_args, "ro,nosuid,nodev,noatime," FV_KERNEL_OPTIONS
+					  ",fsname=" FV_SOURCE ",subtype=accel") ||
 	    (fv->debug && fuse_opt_add_arg(&mount_args, "-d")))
 		return FV_FAILURE;
 	fv->se = fuse_session_new(&mount_args, &fv_ops, sizeof(fv_ops), fv);
 	if (!fv->se)
 		return FV_FAILURE;
-	if (fuse_session_mount(fv->se, fv->mountpoint)) {
+	/* /dev/fd/N: libfuse takes the keeper's mounted connection as is. */
+	if (conn)
+		snprintf(path, sizeof(path), "/dev/fd/%d", conn->fd);
+	if (fuse_session_mount(fv->se, conn ? path : fv->mountpoint)) {
 		fprintf(log, "accel-fuseview: cannot mount on %s\n", fv->mountpoint);
 		goto out_destroy;
 	}
-	keeper_mounted(up);
 	if (fuse_set_signal_handlers(fv->se))
 		goto out_unmount;
 	if ((err = drop_capabilities())) {
@@ -705,9 +808,12 @@ static int serve(void *arg, int up)
 		fprintf(log, "accel-fuseview: seccomp: %s\n", strerror(-err));
 		goto out_unmount;
 	}
+	if (conn)
+		carry_resume(fv, conn);
+	keeper_mounted(up);
 	fprintf(log, "accel-fuseview: serving %s (%zu files, pid %ld)\n", fv->mountpoint,
 		fv->view.snap->nfiles, (long)getpid());
-	err = fuse_session_loop(fv->se);
+	err = serve_loop(fv, conn ? conn->carry : NULL);
 	/* Unmounted (teardown) or told to stop (SIGTERM, SIGINT, SIGHUP): a
 	 * normal end. */
 	ret = err && err != -EINTR && !fuse_session_exited(fv->se) ? FV_FAILURE : FV_OK;
@@ -844,7 +950,7 @@ int main(int argc, char **argv)
 	fv.log = log;
 	/* -d: one server in the foreground, nobody keeping it. */
 	if (fv.debug)
-		return serve(&fv, -1);
+		return serve(&fv, -1, NULL);
 	if (!fv.foreground && (k.notify = detach_from_caller()) < 0)
 		return FV_FAILURE;
 	snprintf(path, sizeof(path), "%s/" AC_STATE_PID, fv.statedir);
@@ -857,6 +963,10 @@ int main(int argc, char **argv)
 		}
 	}
 	k.mountpoint = fv.mountpoint;
+	k.source = FV_SOURCE;
+	k.type = FV_TYPE;
+	k.options = FV_KERNEL_OPTIONS;
+	k.flags = FV_FLAGS;
 	k.log = log;
 	return keeper_run(&k);
 }

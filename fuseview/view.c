@@ -43,13 +43,63 @@ static void logf_(struct view *v, const char *fmt, ...)
 
 struct node *view_node(struct view *v, uint64_t ino)
 {
-	uint64_t i = ino - 1;
+	struct node *n;
 
-	if (ino == 0 || i >= __atomic_load_n(&v->nnodes, __ATOMIC_ACQUIRE))
+	if (!v->ino_bucket)
+		return NULL;
+	n = __atomic_load_n(&v->ino_bucket[ino % VIEW_INO_BUCKETS], __ATOMIC_ACQUIRE);
+	while (n && n->ino != ino)
+		n = n->ino_next;
+	return n;
+}
+
+struct node *view_node_at(struct view *v, uint64_t i)
+{
+	if (i >= __atomic_load_n(&v->nnodes, __ATOMIC_ACQUIRE))
 		return NULL;
 	return v->chunks[i / 1024][i % 1024];
 }
 
+/* What a node is, hashed: the same in every server given the same store
+ * file. A file's store identity is part of it, so a file fetched again is
+ * a new number (its old pages are never served for it). */
+static uint64_t node_key(const struct node *n)
+{
+	static const unsigned char sep = 0xff; /* in no path */
+	uint64_t f[7] = {(uint64_t)n->kind, (uint64_t)n->data, n->dev, n->inode, n->mtime_ns,
+			 (uint64_t)n->mtime, n->nretell};
+	uint64_t h = ac_fnv1a64_add(AC_FNV1A64_INIT, n->path, strlen(n->path));
+
+	h = ac_fnv1a64_add(h, &sep, 1);
+	if (n->source)
+		h = ac_fnv1a64_add(h, n->source, strlen(n->source));
+	h = ac_fnv1a64_add(h, &sep, 1);
+	if (n->kind == NODE_FILE && !n->data)
+		f[6] ^= n->size << 8;
+	return ac_fnv1a64_add(h, f, sizeof(f));
+}
+
+/* Give n its inode number and make it findable by it. The root is 1
+ * (FUSE_ROOT_ID); another node's number is its key in 2 .. 2^63-1, or
+ * the next free one after it (a collision: never seen in practice, and
+ * then still the same in a server that makes the nodes in the same
+ * order). */
+static void node_publish(struct view *v, struct node *n)
+{
+	uint64_t ino = 1, b;
+
+	if (n->kind != NODE_DIR || *n->path) {
+		ino = node_key(n) & INT64_MAX;
+		while (ino < 2 || view_node(v, ino))
+			ino = ino < 2 || ino == INT64_MAX ? 2 : ino + 1;
+	}
+	n->ino = ino;
+	b = ino % VIEW_INO_BUCKETS;
+	n->ino_next = v->ino_bucket[b];
+	__atomic_store_n(&v->ino_bucket[b], n, __ATOMIC_RELEASE);
+}
+
+/* A node, unpublished (no inode number yet: node_publish). */
 static struct node *node_new(struct view *v, enum node_kind kind, const char *path,
 			     const char *source)
 {
@@ -68,15 +118,14 @@ static struct node *node_new(struct view *v, enum node_kind kind, const char *pa
 		free(n);
 		return NULL;
 	}
-	n->ino = i + 1;
 	n->kind = kind;
 	n->fd = -1;
 	slash = strrchr(n->path, '/');
 	n->name = slash ? slash + 1 : n->path;
 	n->mode = 0555;
 	v->chunks[i / 1024][i % 1024] = n;
-	/* Publish after the node is complete: the request thread reads nnodes
-	 * without the lock. */
+	/* Publish after the node is complete: the control thread's stats
+	 * read nnodes without the lock. */
 	__atomic_store_n(&v->nnodes, i + 1, __ATOMIC_RELEASE);
 	return n;
 }
@@ -319,12 +368,21 @@ static int file_prepare(struct view *v, struct node *n, const struct manifest_en
 	}
 	/* A program that reads /proc/self/exe gets a self link of its own
 	 * (added to the snapshot by build()). */
-	if (!r && elf && program && v->nself < AC_SELF_IDS &&
+	if (!r && elf && program &&
 	    memmem(map, n->size, AC_PROC_SELF_EXE, sizeof(AC_PROC_SELF_EXE))) {
 		char name[sizeof(n->self)], link[sizeof(AC_VIEW_DIR) + sizeof(name)];
+		/* Its id is its own (node_key), like its inode number: the
+		 * same in a server that follows a dead one. */
+		unsigned id = (unsigned)(node_key(n) % AC_SELF_IDS), tried = 0;
 		int s;
 
-		ac_self_name(v->nself, name);
+		while (tried < AC_SELF_IDS && (v->self_used[id / 8] & (1u << (id % 8)))) {
+			id = (id + 1) % AC_SELF_IDS;
+			tried++;
+		}
+		if (tried == AC_SELF_IDS)
+			goto no_self;
+		ac_self_name(id, name);
 		snprintf(link, sizeof(link), "%s/%s", AC_VIEW_DIR, name);
 		s = ac_self_plan(map, n->size, link, &info);
 		if (s < 0) {
@@ -332,9 +390,10 @@ static int file_prepare(struct view *v, struct node *n, const struct manifest_en
 			r = ac_fail_errno(err, s, "%s: its /proc/self/exe strings", n->source);
 		} else if (s > 0) {
 			memcpy(n->self, name, sizeof(name));
-			v->nself++;
+			v->self_used[id / 8] |= (unsigned char)(1u << (id % 8));
 		}
 	}
+no_self:
 	/* Its compiled-in strings, the root's way; one that cannot be
 	 * changed safely stays the host's (logged). */
 	if (!r && elf && me->nretell) {
@@ -593,6 +652,7 @@ static struct node *dir_node(struct view *v, struct builder *b, const char *path
 			*err = -ENOMEM;
 			return NULL;
 		}
+		node_publish(v, n);
 	}
 	snprintf(buf, sizeof(buf), "%s", path);
 	slash = strrchr(buf, '/');
@@ -617,6 +677,7 @@ static struct node *link_new(struct view *v, const char *path, const char *targe
 	}
 	l->size = strlen(target);
 	l->mode = 0777;
+	node_publish(v, l);
 	if (stale)
 		index_replace(stale, l);
 	else if ((*err = index_add(l)))
@@ -686,6 +747,7 @@ static int build(struct view *v, const struct manifest_entry *e, size_t ne, stru
 				err = -ENOMEM;
 				break;
 			}
+			node_publish(v, n);
 			if (stale)
 				index_replace(stale, n);
 			else if ((err = index_add(n)))
@@ -1025,8 +1087,11 @@ int view_init(struct view *v, const char *manifest_path, FILE *log)
 		fprintf(stderr, "accel-fuseview: store %s: %s\n", store, strerror(errno));
 		return err;
 	}
+	v->ino_bucket = calloc(VIEW_INO_BUCKETS, sizeof(struct node *));
+	v->self_used = calloc(AC_SELF_IDS / 8, 1);
 	root = node_new(v, NODE_DIR, "", NULL);
-	if (!root)
+	if (!v->ino_bucket || !v->self_used || !root)
 		return -ENOMEM;
+	node_publish(v, root);
 	return 0;
 }

@@ -5,7 +5,11 @@
  * Owns what the daemon makes of the manifest (accel/view/manifest.h: which
  * store file appears at which view path): the nodes (one per view path and store file, never freed
  * while the daemon runs, so an inode the kernel knows stays valid for an exec
- * in flight), and the snapshot (which names exist right now). A reload builds
+ * in flight), and the snapshot (which names exist right now). A node's
+ * inode number is a hash of what it is (its kind, view path, source, and
+ * the store file's identity), and a self link's name one of the program's:
+ * a server that follows a dead one on the same connection (keeper.h) gives
+ * every node the kernel still knows the number it had. A reload builds
  * a complete new snapshot and swaps it in under view.lock, so a lookup sees
  * either the old set or the new one, never a mix; the caller then tells the
  * kernel which cached names changed.
@@ -28,6 +32,8 @@
 /* Nodes ever made: a buildd root with everything enabled needs a few
  * thousand, and each reload adds only the changed files. */
 #define VIEW_MAX_NODES (1u << 20)
+/* Buckets of the inode number hash (chained through node.ino_next). */
+#define VIEW_INO_BUCKETS (1u << 16)
 /* A library that leaves the closure stays visible this long, so that a
  * host program exec'd just before the change still finds what it loads. */
 #define VIEW_LINGER_SECONDS 5
@@ -53,6 +59,7 @@ struct node {
 	size_t nretell;          /* retell pairs it was prepared with */
 	char self[8];            /* its self link's name (a program holding
 				  * "/proc/self/exe"), or "" */
+	struct node *ino_next;   /* the next node in its inode hash bucket */
 	uint64_t lookups;        /* positive lookups answered (request thread) */
 	uint64_t reads;
 };
@@ -115,14 +122,17 @@ struct view {
 	struct manifest_entry *entries;
 	uint64_t generation;
 
-	/* Nodes by inode number, in fixed chunks so a node pointer read by the
-	 * request thread never moves. */
+	/* Nodes in the order made, in fixed chunks so a node pointer read by
+	 * the request thread never moves; and by inode number, in buckets the
+	 * control thread adds to and the request thread reads without the
+	 * lock (a node is published complete, never moved or freed). */
 	struct node **chunks[VIEW_MAX_NODES / 1024];
 	uint64_t nnodes;
+	struct node **ino_bucket;
 
 	struct view_stats stats; /* request thread adds, control thread reads (atomics) */
 	uint64_t refused;
-	unsigned nself;          /* self links handed out (ac_self_name) */
+	unsigned char *self_used; /* self link ids handed out (ac_self_name) */
 };
 
 /* One refused entry, reported back to accelctl. */
@@ -150,7 +160,10 @@ int view_reload(struct view *v, struct name_change **changed, size_t *nchanged,
 int view_expire(struct view *v, time_t now, struct name_change **changed, size_t *nchanged,
 		time_t *next);
 
+/* The node with inode number ino; NULL if none. */
 struct node *view_node(struct view *v, uint64_t ino);
+/* The i'th node made (i < nnodes); for listing them all. */
+struct node *view_node_at(struct view *v, uint64_t i);
 /* Look name up in directory parent in the current snapshot; NULL if absent. */
 struct node *view_lookup(struct view *v, uint64_t parent, const char *name);
 /* Read from a file node with its patches applied; returns bytes or -errno. */

@@ -28,30 +28,69 @@ grep -q "^exec: .*reach accel's dispatcher ($T_DISPATCH, version " "$T_DIR/statu
 	ok "accelctl status: the exec probe reaches the dispatcher" ||
 	fail "status: $(cat "$T_DIR/status")"
 
-# --- The view daemon is kept: kill -9 its server while programs run.
+# --- The view daemon is kept: kill -9 its server while programs run, three
+# times. The mount and its connection stay with the keeper: what the
+# kernel asks meanwhile waits for the next server, and the request a dead
+# server had taken is answered by the next one. No exec may fail.
 keeper=$(cat "$ST"/roots/*/fuseview.pid)
 server=$(pgrep -P "$keeper" -x accel-fuseview || true)
 [ -n "$server" ] && ok "the view daemon is a keeper ($keeper) and a server ($server)" ||
 	fail "no server under the keeper $keeper"
-"$T_EXECLOOP" -r "$R" -q 400 /usr/bin/expr 1 + 1 > "$T_DIR/loop" &
+ls -i "$R/lib-x86/usr/bin" > "$T_DIR/inodes.before"
+"$T_EXECLOOP" -r "$R" -q 1000000 /usr/bin/expr 1 + 1 > "$T_DIR/loop" 2>&1 &
 loop=$!
 T_PIDS+=("$loop")
-sleep 0.3
-kill -9 "$server"
-t0=$(date +%s%N)
-for ((i = 0; i < 300; i++)); do
-	# statfs reaches the daemon: it fails while the dead view is there
-	stat -f "$R/lib-x86" > /dev/null 2>&1 && view_up && break
-	sleep 0.01
+worst=0
+for kill in 1 2 3; do
+	sleep 0.3
+	s=$(pgrep -P "$keeper" -x accel-fuseview || true)
+	[ -n "$s" ] && kill -9 "$s"
+	t0=$(date +%s%N)
+	for ((i = 0; i < 300; i++)); do
+		# statfs reaches the daemon: it waits for the next server
+		s2=$(pgrep -P "$keeper" -x accel-fuseview || true)
+		[ -n "$s2" ] && [ "$s2" != "$s" ] && stat -f "$R/lib-x86" > /dev/null 2>&1 &&
+			view_up && break
+		sleep 0.01
+	done
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	echo "# kill $kill: the view answered again after $ms ms"
+	[ "$ms" -gt "$worst" ] && worst=$ms
 done
-t1=$(date +%s%N)
-ms=$(((t1 - t0) / 1000000))
-echo "# the view answered again after $ms ms"
-[ "$ms" -lt 1000 ] && ok "a killed server is replaced within a second ($ms ms)" ||
-	fail "the view was back only after $ms ms"
-wait "$loop"
+[ "$worst" -lt 1000 ] && ok "a killed server is replaced within a second (worst of 3: $worst ms)" ||
+	fail "the view was back only after $worst ms"
+sleep 0.3
+kill -TERM "$loop" 2> /dev/null || true
+wait "$loop" || true
+echo "# $(grep '^runs=' "$T_DIR/loop" || echo "no summary")"
+grep -v '^runs=' "$T_DIR/loop" | head -5 | sed 's/^/#   /' || true
+echo "# requests a dead server had taken, answered by the next: $(cat "$ST"/roots/*/fuseview.log |
+	grep -c 'answering request' || true)"
 check "no exec failed while the view was replaced" "failed=0" \
 	"$(grep -o 'failed=[0-9]*' "$T_DIR/loop")"
+ls -i "$R/lib-x86/usr/bin" > "$T_DIR/inodes.after"
+check "every name keeps its inode number" "$(cat "$T_DIR/inodes.before")" \
+	"$(cat "$T_DIR/inodes.after")"
+# The request a server had taken when it died: strace holds the server's
+# reply (writev) back 3 s, the lookup of a name never asked for (it reaches
+# the server) waits for it, the server is killed meanwhile. The answer must
+# be the view's (no such name), not an error of a dead daemon.
+s=$(pgrep -P "$keeper" -x accel-fuseview || true)
+strace -qq -f -p "$s" -e trace=writev -e inject=writev:delay_enter=3000000 \
+	-o /dev/null 2> "$T_DIR/strace.err" &
+T_PIDS+=($!)
+sleep 0.5
+stat "$R/lib-x86/usr/bin/no-such-program-$T_ID" > "$T_DIR/lookup" 2>&1 &
+lookup=$!
+sleep 0.5
+kill -9 "$s"
+wait "$lookup" && fail "a name the view has not was found" ||
+	check "a lookup a killed server had taken is answered by the next one" \
+		"No such file or directory" "$(grep -o 'No such file or directory' "$T_DIR/lookup" ||
+			cat "$T_DIR/lookup" "$T_DIR/strace.err")"
+grep -q "answering request .* of the server before" "$ST"/roots/*/fuseview.log &&
+	ok "the next server says so (log)" || fail "log: $(tail -3 "$ST"/roots/*/fuseview.log)"
 server2=$(pgrep -P "$keeper" -x accel-fuseview || true)
 [ -n "$server2" ] && [ "$server2" != "$server" ] && ok "a new server ($server2)" ||
 	fail "server after the kill: [$server2]"
@@ -79,6 +118,7 @@ check "and make is native again" "$R/lib-x86/usr/bin/make" "$(native_make)"
 # --- A reboot: everything stopped (the state stays), then --all.
 CTL disable /usr/bin/sort > "$T_DIR/out" 2>&1 || fail "disable sort: $(cat "$T_DIR/out")"
 CTL list 2>/dev/null | awk '{print $1}' | sort > "$T_DIR/list.before"
+ls -i "$R/lib-x86/usr/bin" > "$T_DIR/inodes.before"
 check "stop --all: exit 0" 0 "$(BS --stop --all > "$T_DIR/out" 2>&1; echo $?)"
 grep -q "$R/lib-x86" /proc/self/mountinfo && fail "the view is still mounted after --stop" ||
 	ok "stopped: no view mounted"
@@ -99,6 +139,11 @@ grep -q "1 roots: set up" "$T_DIR/out" && ok "--all says what it did" || fail "-
 check "after --all make is native" "$R/lib-x86/usr/bin/make" "$(native_make)"
 CTL list 2>/dev/null | awk '{print $1}' | sort > "$T_DIR/list.after"
 check "the enabled set is kept" "$(cat "$T_DIR/list.before")" "$(cat "$T_DIR/list.after")"
+# A server made from the manifest alone numbers the nodes as one that made
+# them over its life (sort was there, then left): what a server that
+# follows a dead one on the same connection relies on (keeper.h).
+check "a new view gives every name the inode number it had" "$(cat "$T_DIR/inodes.before")" \
+	"$(ls -i "$R/lib-x86/usr/bin")"
 [ -s "$T_DIR/list.after" ] && ! grep -qx /usr/bin/sort "$T_DIR/list.after" && ok "sort stays disabled" ||
 	fail "list after: $(cat "$T_DIR/list.after")"
 
