@@ -127,154 +127,183 @@ static int rules(struct ac_account *a, const char *state_dir)
  * An emulated program is either one of a root's packaged programs, which a
  * host build could replace (accelctl enable), or one the build made and
  * ran itself (a test suite, a generator), which only qemu can run. The
- * record names it by comm only (15 bytes, the file's base name), so the
- * set-up roots' package databases are asked which packaged program has
- * that name, in the bin directories and among the compiler's own programs.
+ * record names it by comm only (15 bytes, the file's base name), so each
+ * set-up root's packaged programs are listed by that name: those in the
+ * bin directories, then the compiler's own. A root is listed when account
+ * first sees it, while the command runs: a schroot session's root is gone
+ * by the time the report is written. Nothing of a root is kept open (an
+ * open directory would keep schroot from unmounting the session).
  */
-#define MAX_ROOTS 16
+#define MAX_ROOTS 64
 #define COMM_MAX 15 /* TASK_COMM_LEN - 1: a longer name arrives cut */
 
-struct origins {
-	struct ac_rootdb db[MAX_ROOTS];
-	char store[MAX_ROOTS][PATH_MAX];
-	char **cc[MAX_ROOTS]; /* the compiler's programs (ac_rootdb_compiler) */
-	size_t ncc[MAX_ROOTS];
-	size_t n;
+struct known {
+	char comm[COMM_MAX + 1];
+	char *path, *pkg, *version; /* the canonical path, its package */
+	int toolchain, compiler, in_store, binutils;
+	size_t root;
 };
 
-static int open_origin(void *ctx, const char *root, const char *dir)
+struct origins {
+	char *root[MAX_ROOTS];
+	size_t n;
+	struct known *k;
+	size_t nk, cap;
+};
+
+static int known_add(struct origins *o, const char *comm, const char *path,
+		     const struct ac_pkg *pkg, int compiler, const char *store)
 {
-	struct origins *o = ctx;
-	char buf[PATH_MAX];
+	struct known *k;
+	char dir[1024], full[PATH_MAX + 1024];
+	struct stat st;
 
-	struct ac_pkg *gcc;
+	for (size_t i = 0; i < o->nk; i++)
+		if (o->k[i].root == o->n && !strncmp(o->k[i].comm, comm, COMM_MAX))
+			return 0; /* an earlier directory's program of that name */
+	if (o->nk == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		struct known *nk = realloc(o->k, cap * sizeof(*nk));
 
-	if (o->n >= MAX_ROOTS || ac_rootdb_open(&o->db[o->n], root, NULL))
-		return 0;
-	o->cc[o->n] = NULL;
-	o->ncc[o->n] = 0;
-	if (ac_rootdb_compiler(&o->db[o->n], &o->cc[o->n], &o->ncc[o->n], &gcc) < 0) {
-		ac_strv_free(o->cc[o->n], o->ncc[o->n]);
-		o->cc[o->n] = NULL;
-		o->ncc[o->n] = 0;
+		if (!nk)
+			return -ENOMEM;
+		o->k = nk;
+		o->cap = cap;
 	}
-	o->store[o->n][0] = '\0';
-	snprintf(buf, sizeof(buf), "%s/" AC_STATE_STORE, dir);
-	{
-		FILE *f = fopen(buf, "re");
-
-		if (f) {
-			if (fgets(o->store[o->n], sizeof(o->store[o->n]), f))
-				o->store[o->n][strcspn(o->store[o->n], "\n")] = '\0';
-			fclose(f);
-		}
+	k = &o->k[o->nk];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->comm, sizeof(k->comm), "%s", comm);
+	k->path = strdup(path);
+	k->pkg = strdup(pkg->name);
+	k->version = strdup(pkg->version);
+	if (!k->path || !k->pkg || !k->version) {
+		free(k->path);
+		free(k->pkg);
+		free(k->version);
+		return -ENOMEM;
 	}
-	o->n++;
+	k->toolchain = pkg->toolchain;
+	k->compiler = compiler;
+	k->binutils = !strncmp(pkg->name, "binutils", 8);
+	ac_store_pkgdir(pkg, dir, sizeof(dir));
+	snprintf(full, sizeof(full), "%s/%s", store, dir);
+	k->in_store = store[0] && !stat(full, &st);
+	k->root = o->n;
+	o->nk++;
 	return 0;
 }
 
-/* A packaged armel program of db named comm (or, cut, starting with it) in
- * directory dir of the root: its canonical path into path. */
-static struct ac_pkg *program_in(const struct ac_rootdb *db, const char *dir, const char *comm,
-				 char *path, size_t size)
+/* The packaged armel programs of db in directory dir of the root. */
+static void list_dir(struct origins *o, const struct ac_rootdb *db, const char *dir,
+		     const char *store)
 {
 	char try[PATH_MAX], canon[PATH_MAX];
-	struct ac_pkg *p = NULL;
 	struct dirent *de;
 	DIR *d;
-	int fd;
+	int fd = openat(db->rootfd, dir + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	snprintf(try, sizeof(try), "%s/%s", dir, comm);
-	if (ac_canon(db->rootfd, "/", try, canon, sizeof(canon)) > 0 &&
-	    !ac_program_check(db, canon, &p, NULL)) {
-		snprintf(path, size, "%s", canon);
-		return p;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
-	if (strlen(comm) < COMM_MAX || (fd = openat(db->rootfd, dir + 1, O_RDONLY | O_DIRECTORY |
-						    O_CLOEXEC)) < 0 || !(d = fdopendir(fd)))
-		return NULL;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, comm, COMM_MAX))
+		struct ac_pkg *p = NULL;
+
+		if (de->d_name[0] == '.')
 			continue;
 		snprintf(try, sizeof(try), "%s/%s", dir, de->d_name);
 		if (ac_canon(db->rootfd, "/", try, canon, sizeof(canon)) > 0 &&
-		    !ac_program_check(db, canon, &p, NULL)) {
-			snprintf(path, size, "%s", canon);
+		    !ac_program_check(db, canon, &p, NULL) && known_add(o, de->d_name, canon, p, 0, store))
 			break;
-		}
-		p = NULL;
 	}
 	closedir(d);
-	return p;
 }
 
-/* Which root program an emulated comm is; NULL: none (the build's own). */
-static struct ac_pkg *root_program(const struct origins *o, const char *comm, char *path,
-				   size_t size, size_t *which)
+static int open_origin(void *ctx, const char *root, const char *dir)
 {
 	static const char *const bins[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/games"};
+	struct origins *o = ctx;
+	struct ac_rootdb db;
+	char buf[PATH_MAX], store[PATH_MAX] = "";
+	char **cc = NULL;
+	size_t ncc = 0;
+	struct ac_pkg *gcc;
+	FILE *f;
 
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->root[i], root))
+			return 0; /* listed already */
+	if (o->n >= MAX_ROOTS || ac_rootdb_open(&db, root, NULL))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s/" AC_STATE_STORE, dir);
+	if ((f = fopen(buf, "re"))) {
+		if (fgets(store, sizeof(store), f))
+			store[strcspn(store, "\n")] = '\0';
+		fclose(f);
+	}
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
+		list_dir(o, &db, bins[i], store);
+	if (ac_rootdb_compiler(&db, &cc, &ncc, &gcc) >= 0)
+		for (size_t i = 0; i < ncc; i++) {
+			struct ac_pkg *p = NULL;
+
+			if (!ac_program_check(&db, cc[i], &p, NULL))
+				known_add(o, strrchr(cc[i], '/') + 1, cc[i], p, 1, store);
+		}
+	ac_strv_free(cc, ncc);
+	ac_rootdb_close(&db);
+	if ((o->root[o->n] = strdup(root)))
+		o->n++;
+	return 0;
+}
+
+/* Which root program an emulated comm is; NULL: none (the build's own).
+ * A name cut at COMM_MAX matches the program whose name starts so. */
+static const struct known *root_program(const struct origins *o, const char *comm)
+{
 	if (!comm[0] || strchr(comm, '/'))
 		return NULL;
-	for (size_t r = 0; r < o->n; r++) {
-		struct ac_pkg *p = NULL;
-
-		for (size_t i = 0; !p && i < sizeof(bins) / sizeof(bins[0]); i++)
-			p = program_in(&o->db[r], bins[i], comm, path, size);
-		for (size_t i = 0; !p && i < o->ncc[r]; i++) {
-			const char *b = strrchr(o->cc[r][i], '/') + 1;
-
-			if (!strncmp(b, comm, COMM_MAX) &&
-			    !ac_program_check(&o->db[r], o->cc[r][i], &p, NULL))
-				snprintf(path, size, "%s", o->cc[r][i]);
-		}
-		if (p) {
-			*which = r;
-			return p;
-		}
-	}
+	for (size_t i = 0; i < o->nk; i++)
+		if (strlen(comm) < COMM_MAX ? !strcmp(o->k[i].comm, comm)
+					    : !strncmp(o->k[i].comm, comm, COMM_MAX))
+			return &o->k[i];
 	return NULL;
 }
 
 static void origins_close(struct origins *o)
 {
-	for (size_t i = 0; i < o->n; i++) {
-		ac_rootdb_close(&o->db[i]);
-		ac_strv_free(o->cc[i], o->ncc[i]);
+	for (size_t i = 0; i < o->nk; i++) {
+		free(o->k[i].path);
+		free(o->k[i].pkg);
+		free(o->k[i].version);
 	}
-	o->n = 0;
+	free(o->k);
+	for (size_t i = 0; i < o->n; i++)
+		free(o->root[i]);
+	memset(o, 0, sizeof(*o));
 }
 
-/* What would run the emulated root program path (of package pkg, in root
- * which) natively, into line. */
-static void advice(const struct origins *o, size_t which, const struct ac_pkg *pkg,
-		   const char *path, char *line, size_t size)
+/* What would run the emulated root program k natively, into line. */
+static void advice(const struct origins *o, const struct known *k, char *line, size_t size)
 {
-	const struct ac_rootdb *db = &o->db[which];
-	char dir[1024], full[PATH_MAX + 1024], root[PATH_MAX + 16] = "";
-	struct stat st;
-	int in_store, compiler = 0;
+	char root[PATH_MAX + 16] = "";
 
-	ac_store_pkgdir(pkg, dir, sizeof(dir));
-	snprintf(full, sizeof(full), "%s/%s", o->store[which], dir);
-	in_store = o->store[which][0] && !stat(full, &st);
 	if (o->n > 1)
-		snprintf(root, sizeof(root), " --root %s", db->root);
-	for (size_t i = 0; i < o->ncc[which]; i++)
-		compiler |= !strcmp(o->cc[which][i], path);
-	if (compiler && pkg->toolchain && !in_store)
+		snprintf(root, sizeof(root), " --root %s", o->root[k->root]);
+	if (k->compiler && k->toolchain && !k->in_store)
 		snprintf(line, size, "  [%s %s; the host build of the root's GCC first: "
 			 "accel-build-toolchain %s, then accelctl%s enable gcc]",
-			 pkg->name, pkg->version, db->root, root);
-	else if (compiler)
-		snprintf(line, size, "  [%s %s; with the compiler: accelctl%s enable gcc]", pkg->name,
-			 pkg->version, root);
-	else if (!strncmp(pkg->name, "binutils", 8))
+			 k->pkg, k->version, o->root[k->root], root);
+	else if (k->compiler)
+		snprintf(line, size, "  [%s %s; with the compiler: accelctl%s enable gcc]", k->pkg,
+			 k->version, root);
+	else if (k->binutils)
 		snprintf(line, size, "  [%s %s; kept emulated: its host build does not write the "
-			 "same bytes yet (kbuild-notes/toolchain.md)]", pkg->name, pkg->version);
+			 "same bytes yet (kbuild-notes/toolchain.md)]", k->pkg, k->version);
 	else
-		snprintf(line, size, "  [%s %s; accelctl%s enable %s%s]", pkg->name, pkg->version,
-			 root, path, in_store ? "" : " (fetches it)");
+		snprintf(line, size, "  [%s %s; accelctl%s enable %s%s]", k->pkg, k->version,
+			 root, k->path, k->in_store ? "" : " (fetches it)");
 }
 
 /* --------------------------------------------------------------- report */
@@ -298,8 +327,6 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 		   int nviews, const struct origins *o)
 {
 	uint64_t all = 0, runs = 0, root_us = 0, own_us = 0;
-	char path[PATH_MAX];
-	size_t which;
 
 	for (int k = 0; k < AC_RUN_KINDS; k++) {
 		all += a->cpu_us[k];
@@ -326,7 +353,7 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 		if (a->prog[i].kind == AC_RUN_EMULATED_MADE)
 			own_us += a->prog[i].cpu_us;
 		else if (a->prog[i].kind == AC_RUN_EMULATED) {
-			if (root_program(o, a->prog[i].comm, path, sizeof(path), &which))
+			if (root_program(o, a->prog[i].comm))
 				root_us += a->prog[i].cpu_us;
 			else
 				own_us += a->prog[i].cpu_us;
@@ -357,18 +384,18 @@ static void report(FILE *out, const struct ac_account *a, unsigned top, uint64_t
 		fprintf(out, "  %9s %6s %7s  %s\n", "cpu s", "share", "runs", "program");
 		for (size_t i = 0; i < a->nprog && shown < top; i++) {
 			const struct ac_prog_total *p = &a->prog[i];
-			struct ac_pkg *pkg = NULL;
-			char line[PATH_MAX + 200] = "";
+			const struct known *k = NULL;
+			char line[2 * PATH_MAX + 200] = "";
 
 			if (!in_list(list, p->kind))
 				continue;
 			if (p->kind == AC_RUN_EMULATED) {
-				pkg = root_program(o, p->comm, path, sizeof(path), &which);
-				if ((list == 0) != (pkg != NULL))
+				k = root_program(o, p->comm);
+				if ((list == 0) != (k != NULL))
 					continue;
 			}
-			if (pkg)
-				advice(o, which, pkg, path, line, sizeof(line));
+			if (k)
+				advice(o, k, line, sizeof(line));
 			else if (p->kind == AC_RUN_EMULATED_MADE)
 				snprintf(line, sizeof(line), "  [a root program loading code the "
 					 "build made]");
@@ -404,7 +431,8 @@ static void write_tsv(FILE *f, const struct ac_account *a)
  * two looks (RESCAN_MS) is missed: its tasks count as "other".
  */
 #define RESCAN_MS 250
-static int wait_watching(pid_t child, struct ac_account *a, const char *state_dir, int *nviews)
+static int wait_watching(pid_t child, struct ac_account *a, const char *state_dir, int *nviews,
+			 struct origins *o)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, child, 0);
 
@@ -419,6 +447,8 @@ static int wait_watching(pid_t child, struct ac_account *a, const char *state_di
 			break;
 		if ((v = rules(a, state_dir)) > *nviews)
 			*nviews = v;
+		if (v)
+			ac_roots_each(state_dir, open_origin, o);
 		if (n > 0)
 			break;
 	}
@@ -451,6 +481,7 @@ int cmd_account(struct ctl *ctl, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct ac_taskstats c = {.fd = -1};
+	struct origins o = {.n = 0};
 	const char *output = NULL, *tsv = NULL;
 	unsigned top = 15;
 	FILE *out = stderr;
@@ -503,20 +534,16 @@ int cmd_account(struct ctl *ctl, int argc, char **argv)
 	/* Signals of the terminal go to the command; accelctl reports. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	status = wait_watching(child, &c.acct, ctl->state_dir, &nviews);
+	status = wait_watching(child, &c.acct, ctl->state_dir, &nviews, &o);
 	/* Orphans reparented to us and already gone: reap them. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	ac_taskstats_stop(&c);
 	if (c.oom || ac_account_finish(&c.acct, (uint32_t)getpid()))
 		ac_die(AC_EXIT_FAILURE, "out of memory while accounting");
-	{
-		struct origins o = {.n = 0};
-
-		ac_roots_each(ctl->state_dir, open_origin, &o);
-		report(out, &c.acct, top, c.lost, nviews, &o);
-		origins_close(&o);
-	}
+	ac_roots_each(ctl->state_dir, open_origin, &o);
+	report(out, &c.acct, top, c.lost, nviews, &o);
+	origins_close(&o);
 	if (out != stderr)
 		fclose(out);
 	if (tsv) {

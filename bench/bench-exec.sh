@@ -19,8 +19,10 @@
 # per call, answered by the supervisor, against the host's own, and what the
 # filter adds to any other system call.
 # plus the cost of a negative lookup in the view (uncached: one round trip to
-# the daemon; cached: the kernel's negative dentry) and the daemon's
-# resident memory with the default set enabled.
+# the daemon; cached: the kernel's negative dentry), the dispatcher's stamp
+# check per native exec (the stamps of make read from the view and compared
+# with the root's files, accel/exec/stamp.h) against one statx, and the
+# daemon's resident memory with the default set enabled.
 #
 # Each pair is measured in alternating rounds; the median round is reported.
 # ACCEL_BENCH_ROUNDS (default 5) and ACCEL_BENCH_N (execs per round for
@@ -103,6 +105,11 @@ x=$(chroot "$R" /usr/bin/make -f /tmp/exe.mk)
 for ((r = 0; r < ROUNDS; r++)); do
 	"$T_BUILDDIR/tests/helpers/lookloop" 2000 "$R/lib-x86/usr/bin/missing-$r-" >>"$OUT/neg"
 done
+# The stamp check, part of every native exec's cost in D to G.
+: >"$OUT/stamp"
+for ((r = 0; r < ROUNDS; r++)); do
+	"$T_BUILDDIR/tests/helpers/stamploop" "$R" /usr/bin/make "$NH" >>"$OUT/stamp"
+done
 rss=$(CTL status | sed -n 's/.*rss \([0-9]*\) KiB.*/\1/p')
 files=$(CTL status | sed -n 's/.*generation [0-9]*, \([0-9]*\) files served.*/\1/p')
 programs=$(CTL list | wc -l)
@@ -132,6 +139,10 @@ row() { # ID LABEL BASELINE-LABEL
 	f() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$OUT/uname.$2" | median; }
 	awk -v a="$(f uname_ns on)" -v b="$(f uname_ns off)" -v c="$(f other_ns on)" -v d="$(f other_ns off)" 'BEGIN {
 		printf "uname(2): %.1f µs answered by the supervisor vs %.2f µs the host\x27s own (%.0fx); any other system call under the filter: %.1f ns vs %.1f ns\n", a / 1000, b / 1000, a / b, c, d }'
+	sf=$(sed -n 's/.*files=\([0-9]*\).*/\1/p' "$OUT/stamp" | head -1)
+	awk -v s="$(sed 's/stamps_ns=\([0-9]*\).*/\1/' "$OUT/stamp" | median)" \
+		-v x="$(sed 's/.*statx_ns=\([0-9]*\).*/\1/' "$OUT/stamp" | median)" -v f="$sf" 'BEGIN {
+		printf "stamp check per native exec (make, %d files): %.1f µs, against %.2f µs for one statx (%.0fx)\n", f, s / 1000, x / 1000, s / x }'
 	echo "view daemon: $rss KiB resident, serving $files files for $programs enabled programs"
 } | tee "$OUT/table.md"
 echo "goals: A and B within 1.05, D under 1.3 (C pays a copy of qemu per exec)"

@@ -7,7 +7,7 @@ libfuse3-dev fuse3 libelf-dev libseccomp-dev libcap-dev libcriterion-dev
 qemu-user-static util-linux e2fsprogs ca-certificates debootstrap
 libssl-dev libsqlite3-dev libarchive-dev libjansson-dev python3
 cppcheck clang-tidy schroot sbuild debhelper dpkg-dev lintian mmdebstrap
-pbuilder obs-build arch-test strace"
+pbuilder obs-build arch-test strace uidmap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -45,6 +45,12 @@ struct image {
 	const Elf64_Ehdr *eh;
 	const Elf64_Phdr *ph;
 	size_t nph;
+	/* Position independent (ET_DYN): every reference to a string is a
+	 * RIP-relative lea or a relative relocation, which find_refs() sees.
+	 * A fixed-address program (ET_EXEC: busybox-static, non-PIE builds)
+	 * also holds absolute addresses, in immediates and data, which
+	 * nothing tells apart from other numbers. */
+	int pie;
 };
 
 static int image_open(struct image *im, const unsigned char *buf, size_t len)
@@ -53,7 +59,8 @@ static int image_open(struct image *im, const unsigned char *buf, size_t len)
 
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
-	    eh->e_type != ET_DYN || eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    (eh->e_type != ET_DYN && eh->e_type != ET_EXEC) ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) ||
 	    eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
 		return -ENOEXEC;
 	im->buf = buf;
@@ -61,6 +68,7 @@ static int image_open(struct image *im, const unsigned char *buf, size_t len)
 	im->eh = eh;
 	im->ph = (const Elf64_Phdr *)(const void *)(buf + eh->e_phoff);
 	im->nph = eh->e_phnum;
+	im->pie = eh->e_type == ET_DYN;
 	return 0;
 }
 
@@ -487,6 +495,10 @@ int ac_retell_plan(const unsigned char *buf, size_t len, const struct ac_retell 
 			done++;
 			continue;
 		}
+		/* Shorter or longer needs every reference known. */
+		if (!im.pie)
+			REFUSE("not PIE (references unknown), only the same length is "
+			       "retold: \"%s\"", pairs[i].from);
 		find_refs(&im, vaddr, fl, &refs);
 		if (!refs.ncode && !refs.ndata)
 			REFUSE("no reference to \"%s\" found", pairs[i].from);

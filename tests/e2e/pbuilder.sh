@@ -46,7 +46,7 @@ tarball=$(bash "$SRCDIR/scripts/buildd-root.sh" cache)
 
 # The source, from the mirror the root uses (pbuilder checks it against the
 # .dsc's checksums).
-. "$SRCDIR/tests/e2e/source.sh"
+. "$SRCDIR/tests/e2e/lib.sh"
 dsc=$(e2e_source hello 2.10-3 "$OUT/src") || { echo "FAIL pbuilder: no source"; exit 1; }
 
 # run_pbuilder BUILDRESULT CONFIG [WRAPPER...]: seconds into BUILDRESULT/seconds.
@@ -66,30 +66,14 @@ run_pbuilder() {
 satisfy=PBUILDERSATISFYDEPENDSCMD=/usr/lib/pbuilder/pbuilder-satisfydepends-apt
 key=$(printf '%s\n' "$(basename "$tarball")" hello_2.10-3 "$(dpkg-query -W -f '${Version}' pbuilder)" |
 	sha256sum | cut -c1-16)
-if ls "$CACHE/$key"/*.deb > /dev/null 2>&1; then
-	echo "emulated build: cached ($CACHE/$key, $(cat "$CACHE/$key/seconds") s when built)"
-else
-	echo "emulated build: pbuilder with no view bound"
-	# pbuilder's default resolver is aptitude, which a buildd root lacks;
-	# its apt resolver is what sbuild uses too.
-	echo "$satisfy" > "$OUT/pbuilderrc.emu"
-	run_pbuilder "$OUT/emu-build" "$OUT/pbuilderrc.emu" ||
-		{ tail -n 30 "$OUT/emu-build/pbuilder.out"; echo "FAIL pbuilder: the emulated build failed"; exit 1; }
-	mkdir -p "$CACHE/$key.tmp"
-	cp "$OUT"/emu-build/*.deb "$OUT/emu-build/seconds" "$CACHE/$key.tmp/"
-	rm -rf "${CACHE:?}/$key"
-	mv "$CACHE/$key.tmp" "$CACHE/$key"
-fi
-mkdir -p "$OUT/emulated"
-cp "$CACHE/$key"/*.deb "$OUT/emulated/"
+# pbuilder's default resolver is aptitude, which a buildd root lacks; its
+# apt resolver is what sbuild uses too. The emulated build binds no view.
+echo "$satisfy" > "$OUT/pbuilderrc.emu"
+e2e_emulated run_pbuilder "$OUT/emu-build" "$OUT/pbuilderrc.emu"
 
 # What a user does once: a template of the base; BINDMOUNTS names its view.
-t0=$(date +%s.%N)
-view=$(ACCEL_BOOTSTRAP=$ACCEL_BOOTSTRAP "$TEMPLATE" --dir "$tdir" base "$tarball" -- "${bs_opts[@]}" \
-	2> "$OUT/template.err") ||
-	{ cat "$OUT/template.err"; echo "FAIL pbuilder: accel-template failed"; exit 1; }
-prep=$(echo "$t0 $(date +%s.%N)" | awk '{ printf "%.1f\n", $2 - $1 }')
-echo "accel-template: $view ($prep s, once per base)"
+e2e_template "$tarball"
+view=$E2E_VIEW
 
 # The one line a user adds to pbuilderrc.
 printf '%s\nBINDMOUNTS="%s:/lib-x86"\n' "$satisfy" "$view" > "$OUT/pbuilderrc"
@@ -104,11 +88,8 @@ if [ $rc != 0 ]; then
 fi
 grep -q "Mounting $view to /lib-x86" "$d/pbuilder.out" ||
 	{ echo "FAIL pbuilder: pbuilder did not bind the view (BINDMOUNTS in $OUT/pbuilderrc)"; exit 1; }
-native=$(awk -F'\t' 'NR > 1 && $4 == "native"' "$d/account.tsv" | wc -l)
-sed -n '1,2p' "$d/account.txt"
-rc=0
-bash "$SRCDIR/scripts/compare-debs.sh" "$OUT/emulated" "$d" > "$d/report.txt" || rc=$?
-cat "$d/report.txt"
+e2e_outcome "$d" "$OUT/emulated"
+native=$E2E_NATIVE rc=$E2E_COMPARE
 left=$(findmnt -rn -o TARGET | grep -c "^$OUT/place" || true)
 echo "pbuilder: $(cat "$d/seconds") s accelerated against $(cat "$CACHE/$key/seconds") s emulated; $native native tasks; compare-debs exit $rc; mounts left in the build place $left"
 if [ "$native" -lt 1000 ] || [ $rc != 0 ] || [ "$left" != 0 ]; then

@@ -42,6 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+. "$SRCDIR/tests/e2e/lib.sh"
 bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
 tarball=$(bash "$SRCDIR/scripts/buildd-root.sh" cache)
 bash "$SRCDIR/scripts/buildd-root.sh" new "$dir" > /dev/null
@@ -75,19 +76,7 @@ run_sbuild() {
 }
 
 key=$(printf '%s\n' "$(basename "$tarball")" "$SRC" "$(sbuild --version | head -n 1)" | sha256sum | cut -c1-16)
-if ls "$CACHE/$key"/*.deb > /dev/null 2>&1; then
-	echo "emulated build: cached ($CACHE/$key, $(cat "$CACHE/$key/seconds") s when built)"
-else
-	echo "emulated build: sbuild in $id-emu (no accel key)"
-	run_sbuild emu "$OUT/emu-build" ||
-		{ tail -n 20 "$OUT"/emu-build/*.build; echo "FAIL sbuild: the emulated build failed"; exit 1; }
-	mkdir -p "$CACHE/$key.tmp"
-	cp "$OUT"/emu-build/*.deb "$OUT/emu-build/seconds" "$CACHE/$key.tmp/"
-	rm -rf "$CACHE/$key"
-	mv "$CACHE/$key.tmp" "$CACHE/$key"
-fi
-mkdir -p "$OUT/emulated"
-cp "$CACHE/$key"/*.deb "$OUT/emulated/"
+e2e_emulated run_sbuild emu "$OUT/emu-build" # the chroot without accel's key
 
 fails=0
 for chroot in overlay dir; do
@@ -101,11 +90,8 @@ for chroot in overlay dir; do
 		fails=$((fails + 1))
 		continue
 	fi
-	native=$(awk -F'\t' 'NR > 1 && $4 == "native"' "$d/account.tsv" | wc -l)
-	sed -n '1,2p' "$d/account.txt"
-	rc=0
-	bash "$SRCDIR/scripts/compare-debs.sh" "$OUT/emulated" "$d" > "$d/report.txt" || rc=$?
-	cat "$d/report.txt"
+	e2e_outcome "$d" "$OUT/emulated"
+	native=$E2E_NATIVE rc=$E2E_COMPARE
 	left=$(ls "$state/roots" 2> /dev/null | wc -l)
 	echo "$chroot session: $(cat "$d/seconds") s accelerated against $(cat "$CACHE/$key/seconds") s emulated; $native native tasks; compare-debs exit $rc; views left $left"
 	if [ "$native" -lt 1000 ] || [ $rc != 0 ] || [ "$left" != 0 ]; then

@@ -85,10 +85,15 @@ check "the chroot directory is as it was" "$before" "$(tree)"
 # every 250 ms (accelctl/account.c): the session lasts longer than that (a
 # view mounted and gone between two looks is missed, as its man page says).
 "$T_CTL" --state-dir "$ST" account -o "$T_DIR/acct" --tsv "$T_DIR/acct.tsv" -- \
-	sh -c "cd / && schroot -c $T_ID-dir -- /bin/sh -c 'for i in 1 2 3; do expr 1 + 1; done; sleep 0.6'" > /dev/null ||
+	sh -c "cd / && schroot -c $T_ID-dir -- /bin/sh -c 'for i in 1 2 3; do expr 1 + 1; done; busybox true; sleep 0.6'" > /dev/null ||
 	fail "account around a session: $(cat "$T_DIR/acct")"
 check "account: a view set up after the command started counts as native" 3 \
 	"$(awk -F'\t' 'NR > 1 && $4 == "native" && $9 == "expr"' "$T_DIR/acct.tsv" | wc -l)"
+# busybox is not in the default set: emulated, and a program of the session
+# root's packages, though that root is gone when the report is written.
+grep -q "^  .* busybox  \[busybox-static .*; accelctl enable /usr/bin/busybox" "$T_DIR/acct" &&
+	ok "account: an emulated program of the ended session's root is named with its package" ||
+	fail "account report: $(cat "$T_DIR/acct")"
 
 # A chroot without the key is left alone.
 s=$(begin plain 1)

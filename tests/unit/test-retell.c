@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,25 @@ static char *run(const char *path)
 	return out;
 }
 
+/* The image h with info's patches laid over, written to a file and run:
+ * its output. */
+static char *run_patched(unsigned char *h, size_t len, const struct ac_elf_info *info)
+{
+	char path[] = "/tmp/accel-retell-XXXXXX";
+	char *out;
+	int fd;
+
+	ac_patch_apply(info->patches, info->npatches, 0, h, len);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, h, len), (ssize_t)len);
+	cr_assert_eq(fchmod(fd, 0700), 0);
+	close(fd);
+	out = run(path);
+	unlink(path);
+	return out;
+}
+
 Test(retell, pairs_only_what_the_root_build_has)
 {
 	size_t len;
@@ -130,10 +150,9 @@ Test(retell, moved_in_place_or_refused_and_the_program_runs)
 	struct ac_retell pairs[16];
 	struct ac_elf_info info = {0};
 	char why[16][128];
-	char path[] = "/tmp/accel-retell-XXXXXX";
 	int n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel),
 				ac_retell_loads_code(h, len), pairs, 16);
-	int fd, done, refused_len = 0;
+	int done, refused_len = 0;
 
 	const unsigned char *alias = memmem(h, len, PC_HOST, sizeof(PC_HOST));
 
@@ -150,17 +169,10 @@ Test(retell, moved_in_place_or_refused_and_the_program_runs)
 		refused_len |= !strcmp(pairs[i].from, "/5.36.0/x86_64-linux-gnu-thread-multi") &&
 			       strstr(why[i], "used with its length");
 	cr_assert(refused_len, "a string used with its length stays");
-	ac_patch_apply(info.patches, info.npatches, 0, h, len);
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, h, len), (ssize_t)len);
-	cr_assert_eq(fchmod(fd, 0700), 0);
-	close(fd);
-	cr_assert_str_eq(run(path), PC_ROOT "\n" SYS_ROOT "\n"
+	cr_assert_str_eq(run_patched(h, len, &info), PC_ROOT "\n" SYS_ROOT "\n"
 				    "arm-unknown-linux-gnueabi\narm-linux-gnueabi-thread-multi-64int\n"
 				    "/5.36.0/x86_64-linux-gnu-thread-multi\narmel\narm\n"
 				    "linux-gnueabi\n");
-	unlink(path);
 	ac_elf_info_free(&info);
 	free(h);
 }
@@ -172,4 +184,38 @@ Test(retell, not_an_elf_image)
 	struct ac_elf_info info = {0};
 
 	cr_assert_lt(ac_retell_plan(junk, sizeof(junk), &p, 1, &info, NULL), 0);
+}
+
+/* A program at fixed addresses (ET_EXEC, as busybox-static): a string of
+ * the same length is told in place; one that would change length is
+ * refused with its reason (its references are absolute numbers too), and
+ * the file is still served. */
+Test(retell, fixed_address_program_same_length_only)
+{
+	size_t len;
+	unsigned char *h = slurp(SAMPLE "-exec", &len);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)h;
+	struct ac_retell pairs[16];
+	struct ac_elf_info info = {0};
+	char why[16][128];
+	int n, done;
+
+	cr_assert_eq(eh->e_type, ET_EXEC, "the sample is built at fixed addresses");
+	n = ac_retell_pairs(h, len, (const unsigned char *)armel, sizeof(armel),
+			    ac_retell_loads_code(h, len), pairs, 16);
+	cr_assert_geq(n, 3);
+	done = ac_retell_plan(h, len, pairs, (size_t)n, &info, why);
+	cr_assert_eq(done, 1, "only amd64 -> armel keeps its length (%d told)", done);
+	for (int i = 0; i < n; i++) {
+		if (strlen(pairs[i].from) == strlen(pairs[i].to))
+			cr_assert_str_empty(why[i], "%s: %s", pairs[i].from, why[i]);
+		else
+			cr_assert_not_null(strstr(why[i], "not PIE"), "%s: [%s]", pairs[i].from,
+					   why[i]);
+	}
+	cr_assert_str_eq(run_patched(h, len, &info), PC_HOST "\n" SYS_HOST "\n"
+				    "x86_64-pc-linux-gnu\nx86_64-linux-gnu-thread-multi\n"
+				    "/5.36.0/x86_64-linux-gnu-thread-multi\narmel\nx86_64\nlinux-gnu\n");
+	ac_elf_info_free(&info);
+	free(h);
 }

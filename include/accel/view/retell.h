@@ -31,7 +31,10 @@
  *     data; the old bytes are cleared. A pair is refused (the host string
  *     stays) when a change of length is not provably local: no reference
  *     found, a reference into the middle of the string, a length constant
- *     next to a reference in the code (perl's STR_WITH_LEN), no room.
+ *     next to a reference in the code (perl's STR_WITH_LEN), no room. In
+ *     a program at fixed addresses (ET_EXEC: busybox-static, non-PIE
+ *     builds) references are also absolute numbers nothing tells apart:
+ *     only pairs of the same length are retold there, the others refused.
  *
  * Functions return 0 or a count, or -errno; they never print.
  */
