@@ -91,6 +91,47 @@ wait "$lookup" && fail "a name the view has not was found" ||
 			cat "$T_DIR/lookup" "$T_DIR/strace.err")"
 grep -q "answering request .* of the server before" "$ST"/roots/*/fuseview.log &&
 	ok "the next server says so (log)" || fail "log: $(tail -3 "$ST"/roots/*/fuseview.log)"
+
+# A request whose answer kills the server, twice, is answered EIO by the
+# third: no server loop and no program waiting forever. strace (following
+# the keeper's new servers too) holds every reply back 3 s; the first
+# server is killed holding the lookup's, the second while it answers it
+# again (after its log says so), the third answers EIO.
+log=$(echo "$ST"/roots/*/fuseview.log)
+next_server() { # OLD-PID: the keeper's server once it is another one
+	local n
+	for ((i = 0; i < 500; i++)); do
+		n=$(pgrep -P "$keeper" -x accel-fuseview || true)
+		[ -n "$n" ] && [ "$n" != "$1" ] && { echo "$n"; return; }
+		sleep 0.02
+	done
+}
+s=$(pgrep -P "$keeper" -x accel-fuseview || true)
+strace -qq -f -p "$keeper" -p "$s" -e trace=writev -e inject=writev:delay_enter=3000000 \
+	-o /dev/null 2> "$T_DIR/strace2.err" &
+tracer=$!
+T_PIDS+=("$tracer")
+sleep 0.5
+replays=$(grep -c "answering request" "$log" || true)
+stat "$R/lib-x86/usr/bin/poison-$T_ID" > "$T_DIR/poison" 2>&1 &
+lookup=$!
+sleep 0.5
+kill -9 "$s"
+s2=$(next_server "$s")
+for ((i = 0; i < 1000; i++)); do
+	[ "$(grep -c "answering request" "$log" || true)" -gt "$replays" ] && break
+	sleep 0.02
+done
+sleep 0.3
+[ -n "$s2" ] && kill -9 "$s2"
+wait "$lookup" && fail "a name the view has not was found" ||
+	check "a request that killed two servers is answered EIO" "Input/output error" \
+		"$(grep -o 'Input/output error' "$T_DIR/poison" || cat "$T_DIR/poison" "$T_DIR/strace2.err")"
+kill "$tracer" 2> /dev/null
+wait "$tracer" 2> /dev/null || true
+grep -q "killed a server: answered EIO" "$log" && ok "the third server says so (log)" ||
+	fail "log: $(tail -4 "$log")"
+check "and the view answers as before" "$R/lib-x86/usr/bin/make" "$(native_make)"
 server2=$(pgrep -P "$keeper" -x accel-fuseview || true)
 [ -n "$server2" ] && [ "$server2" != "$server" ] && ok "a new server ($server2)" ||
 	fail "server after the kill: [$server2]"
