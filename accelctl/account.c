@@ -158,6 +158,11 @@ static int known_add(struct origins *o, const char *comm, const char *path,
 	char dir[1024], full[PATH_MAX + 1024];
 	struct stat st;
 
+	/* The compiler's programs, named in /usr/bin already (ld, ar): what
+	 * would run them natively is the compiler's line. */
+	for (size_t i = 0; compiler && i < o->nk; i++)
+		if (o->k[i].root == o->n && !strcmp(o->k[i].path, path))
+			o->k[i].compiler = 1;
 	for (size_t i = 0; i < o->nk; i++)
 		if (o->k[i].root == o->n && !strncmp(o->k[i].comm, comm, COMM_MAX))
 			return 0; /* an earlier directory's program of that name */
@@ -300,7 +305,7 @@ static void advice(const struct origins *o, const struct known *k, char *line, s
 			 k->version, root);
 	else if (k->binutils)
 		snprintf(line, size, "  [%s %s; kept emulated: its host build does not write the "
-			 "same bytes yet (kbuild-notes/toolchain.md)]", k->pkg, k->version);
+			 "same bytes (as: kbuild-notes/toolchain.md)]", k->pkg, k->version);
 	else
 		snprintf(line, size, "  [%s %s; accelctl%s enable %s%s]", k->pkg, k->version,
 			 root, k->path, k->in_store ? "" : " (fetches it)");

@@ -25,6 +25,7 @@
 #include "accel/exec/canon.h"
 #include "accel/exec/dispatch.h"
 #include "accel/exec/identity.h"
+#include "accel/exec/plugin.h"
 #include "accel/exec/route.h"
 #include "accel/exec/stamp.h"
 #include "accel/exec/str.h"
@@ -55,6 +56,8 @@ struct dispatch {
 	char host[AC_PATH_MAX];
 	char stamp_path[AC_PATH_MAX];
 	char stamps[AC_STAMPS_MAX];
+	char plugins[AC_PLUGIN_ARGS_MAX * (AC_PATH_MAX + 16)]; /* rewritten arguments */
+	struct ac_plugin_undo undo;
 };
 
 /* A bounded message buffer: messages are diagnostics, so long file names
@@ -335,6 +338,15 @@ static int stamps_hold(struct dispatch *d)
 	return ac_stamps_hold(AT_FDCWD, d->stamps, (size_t)got) == 1;
 }
 
+/* Does the view serve a file at path (a host build of a plugin)? */
+static int view_serves(const char *path, void *ctx)
+{
+	struct ac_statx st = {0};
+
+	(void)ctx;
+	return ac_stat_size_mtime(AT_FDCWD, path, &st) == 0 && (st.mode & 0170000) == 0100000;
+}
+
 int ac_dispatch_main(long *sp)
 {
 	struct dispatch d;
@@ -404,8 +416,15 @@ int ac_dispatch_main(long *sp)
 		if (why != AC_EMULATE_NO)
 			made = why == AC_EMULATE_BUILD_CODE;
 		else if (ac_stat_sync(AT_FDCWD, d.host, 0) == 0 && stamps_hold(&d) &&
-			 identity_ready())
-			ac_execve(d.host, d.call.args, d.envp);
+			 ac_plugin_rewrite(d.call.args, cwd, d.plugins, sizeof(d.plugins), &d.undo,
+					   view_serves, NULL) != AC_PLUGIN_EMULATE) {
+			if (identity_ready())
+				ac_execve(d.host, d.call.args, d.envp);
+			ac_plugin_restore(&d.undo); /* qemu gets the root's paths */
+		}
 	}
+	/* An armel program loads the root's plugins, even where a native
+	 * program before it was given the view's. */
+	ac_plugin_unview(d.call.args, d.plugins, sizeof(d.plugins));
 	run_qemu(&d, made);
 }

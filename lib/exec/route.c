@@ -43,8 +43,9 @@ static int under(const char *path, const char *dir)
  * prefix: "/usr/lib/../../build" is not one). */
 static int system_dir(const char *d, size_t len)
 {
-	static const char *const trees[] = {"/usr/lib/", "/usr/share/", "/usr/local/lib/",
-					    "/usr/local/share/", "/etc/"};
+	static const char *const trees[] = {"/usr/lib/",   "/usr/share/",  "/usr/local/lib/",
+					    "/usr/local/share/", "/etc/", "/lib/",
+					    "/usr/lib32/", "/usr/lib64/", "/usr/libx32/"};
 
 	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
 		size_t tl = ac_strlen(trees[i]);
@@ -86,8 +87,34 @@ static const char *base_name(const char *path)
 	return b;
 }
 
+/* ld, *-ld, *ld.bfd: the root's linker under its names. */
+static int is_linker(const char *base)
+{
+	size_t l = ac_strlen(base);
+
+	return ac_streq(base, "ld") || (l > 3 && ac_streq(base + l - 3, "-ld")) ||
+	       (l >= 6 && ac_streq(base + l - 6, "ld.bfd"));
+}
+
+static enum ac_emulate linker_env(char *const *envp)
+{
+	for (char *const *e = envp; e && *e; e++) {
+		const char *v = NULL;
+
+		if (ac_prefix_eq(*e, "LD_LIBRARY_PATH=", 16))
+			v = *e + 16;
+		else if (ac_prefix_eq(*e, "LD_RUN_PATH=", 12))
+			v = *e + 12;
+		if (v && !system_list(v))
+			return AC_EMULATE_LINKER_PATH;
+	}
+	return AC_EMULATE_NO;
+}
+
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
 {
+	if (is_linker(base_name(canon)))
+		return linker_env(envp);
 	if (!ac_prefix_eq(base_name(canon), "perl", 4))
 		return AC_EMULATE_NO;
 	enum ac_emulate why = AC_EMULATE_NO;

@@ -329,14 +329,18 @@ int ac_rootdb_programs(const struct ac_rootdb *db, const struct ac_pkg *p, char 
 int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n, struct ac_pkg **driver_pkg)
 {
 	/* in /usr/bin as TRIPLET-NAME-MAJOR, in /usr/lib/gcc/TRIPLET/MAJOR/, and
-	 * binutils' in /usr/bin as TRIPLET-NAME. Not as: gas 2.40 starts a new
-	 * frag where its obstack chunk runs out, which depends on the host's
-	 * word size, and emits a different line table at such a boundary
-	 * (make's src/hash.c: the armel as and the amd64 one give different
-	 * .debug_line from the same .s). See kbuild-notes/toolchain.md. */
-	static const char *const drivers[] = {"gcc", "g++", "cpp"};
+	 * binutils' in /usr/bin as TRIPLET-NAME: the linker and the archive
+	 * tools with the host builds of the plugins they load (the view serves
+	 * them, the dispatcher hands ld and ar the view's LTO plugin). Not as:
+	 * gas 2.40 starts a new frag where its obstack chunk runs out, which
+	 * depends on the host's word size, and emits a different line table at
+	 * such a boundary (make's src/hash.c: the armel as and the amd64 one
+	 * give different .debug_line from the same .s). See
+	 * kbuild-notes/toolchain.md. */
+	static const char *const drivers[] = {"gcc", "g++", "cpp", "gcc-ar", "gcc-nm", "gcc-ranlib"};
 	static const char *const libexec[] = {"cc1", "cc1plus", "collect2", "lto-wrapper", "lto1"};
-	static const char *const binutils[] = {"strip", "objcopy", "objdump", "readelf"};
+	static const char *const binutils[] = {"strip", "objcopy", "objdump", "readelf",
+					       "ld.bfd", "ar", "nm", "ranlib"};
 	const size_t nd = sizeof(drivers) / sizeof(drivers[0]);
 	const size_t nl = sizeof(libexec) / sizeof(libexec[0]);
 	const size_t nb = sizeof(binutils) / sizeof(binutils[0]);

@@ -106,6 +106,44 @@ static int plan_prefixes(const unsigned char *buf, size_t len, struct ac_elf_inf
 	return 0;
 }
 
+/* BFD's plugin directory of a foreign target, "/usr/lib/TRIPLET/bfd-plugins"
+ * as a whole string (TRIPLET a plain name, not the host's own, which the
+ * multiarch alias covers), becomes AC_VIEW_BFD_PLUGINS. Returns how many or
+ * -errno. */
+static int plan_plugin_dirs(const unsigned char *buf, size_t len, struct ac_elf_info *info)
+{
+	static const char tail[] = "/bfd-plugins";
+	static const char head[] = "/usr/lib/";
+	const size_t tl = sizeof(tail); /* with its NUL */
+	const size_t hl = sizeof(head) - 1;
+	int n = 0, err;
+
+	for (size_t at = 0; at + tl <= len;) {
+		const unsigned char *hit = memmem(buf + at, len - at, tail, tl);
+		size_t p, start;
+
+		if (!hit)
+			break;
+		p = (size_t)(hit - buf);
+		at = p + tl;
+		start = p;
+		while (start && buf[start - 1] && buf[start - 1] != '/' && p - start < 64)
+			start--;
+		/* start: the triplet's first byte; the string must begin hl before. */
+		if (start == p || start < hl || memcmp(buf + start - hl, head, hl))
+			continue;
+		start -= hl;
+		if ((start && buf[start - 1]) || p + tl - start < sizeof(AC_VIEW_BFD_PLUGINS) ||
+		    !memcmp(buf + start, AC_HOST_USRLIB "/", sizeof(AC_HOST_USRLIB)))
+			continue;
+		if ((err = ac_patch_add(info, start, AC_VIEW_BFD_PLUGINS,
+					sizeof(AC_VIEW_BFD_PLUGINS))))
+			return err;
+		n++;
+	}
+	return n;
+}
+
 /* Every NUL-terminated occurrence of from (with a path start before it)
  * becomes to, of the same length. Returns how many or -errno. */
 static int plan_string(const unsigned char *buf, size_t len, const char *from, const char *to,
@@ -357,6 +395,9 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 	info->is_loader = !strcmp(info->soname, AC_HOST_LOADER_SONAME);
 	if ((r = plan_prefixes(buf, len, info, &nlib, &nusrlib)))
 		goto out;
+	if ((r = plan_plugin_dirs(buf, len, info)) < 0)
+		goto out;
+	r = 0;
 	if (info->is_loader) {
 		int c = plan_string(buf, len, HOST_CACHE, VIEW_CACHE, info);
 		int p = c < 0 ? c : plan_string(buf, len, HOST_PRELOAD, VIEW_PRELOAD, info);

@@ -96,7 +96,8 @@ static int viewpath_ok(const char *p)
 	if (strncmp(p, AC_VREL_RESERVED, rl))
 		return 1;
 	return !strcmp(p, AC_VREL_LDSO) || !strncmp(p, AC_VREL_LIB "/", sizeof(AC_VREL_LIB)) ||
-	       !strncmp(p, AC_VREL_USRLIB "/", sizeof(AC_VREL_USRLIB));
+	       !strncmp(p, AC_VREL_USRLIB "/", sizeof(AC_VREL_USRLIB)) ||
+	       !strncmp(p, AC_VREL_BFD_PLUGINS "/", sizeof(AC_VREL_BFD_PLUGINS));
 }
 
 static int cmp_file(const void *a, const void *b)

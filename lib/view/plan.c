@@ -253,6 +253,11 @@ struct planner {
 		int self, loads;
 	} *recs;
 	size_t nrecs, rcap;
+	/* packages of the plugins served for binutils (serve_plugins): their
+	 * programs are stamped with them too */
+	struct ac_pkg *plugin_pkgs[16];
+	size_t nplugin_pkgs;
+	char unserved[AC_PATH_MAX]; /* a plugin without a host build */
 };
 
 static int plan_add(struct ac_plan *plan, const char *view, const char *source, int link)
@@ -602,6 +607,147 @@ static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size
 	return r;
 }
 
+/*
+ * Code the root's programs load by path, as host builds (kbuild-notes/toolchain.md):
+ *   - the plugins in BFD's directories (/usr/lib/bfd-plugins and
+ *     /usr/lib/TRIPLET/bfd-plugins), which the armel ar, nm, ranlib and ld
+ *     load from there: each file's host build is served under
+ *     AC_VREL_BFD_PLUGINS by its name (where the host libbfd looks, elfview.h)
+ *     and at its canonical root path;
+ *   - GCC's LTO plugin at its canonical path, /usr/lib/gcc/TRIPLET/N/, which
+ *     the driver passes to ld and ar by path (-plugin, --plugin): the
+ *     dispatcher gives a native program the view's file instead
+ *     (accel/exec/route.h ac_route_plugins).
+ * A plugin whose package has no host build in the store is left out: a
+ * native program that is handed it by path is then emulated, one that
+ * scans the directory does not load it (as for any file it cannot load).
+ */
+static int serve_root_code(struct planner *pl, const char *path, const char *alias)
+{
+	char canon[AC_PATH_MAX], listed[AC_PATH_MAX], pkgdir[1024], source[AC_PATH_MAX];
+	struct ac_pkg *p;
+	int r;
+
+	if (ac_canon(pl->db->rootfd, "/", path, canon, sizeof(canon)) <= 0 ||
+	    !(p = ac_rootdb_owner(pl->db, canon, listed, sizeof(listed))) ||
+	    strcmp(p->arch, "armel"))
+		return 0;
+	/* GCC's plugin comes from the host build of the root's GCC, which is
+	 * never fetched: without it the plugin is not served (the caller says
+	 * what that means). Anything else is fetched like any package. */
+	if (p->toolchain && !ac_store_has_toolchain(pl->s, p))
+		return 1;
+	if (!in_store(pl, p))
+		return 0;
+	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
+	if (ac_store_resolve(pl->s, pkgdir, canon + 1, source, sizeof(source), NULL) < 0 ||
+	    !is_elf_file(pl->s, source))
+		return 0;
+	if ((r = serve(pl, canon + 1, source)) < 0)
+		return r;
+	if (alias) {
+		size_t i = 0;
+
+		while (i < pl->nplugin_pkgs && pl->plugin_pkgs[i] != p)
+			i++;
+		if (i == pl->nplugin_pkgs && i < sizeof(pl->plugin_pkgs) / sizeof(pl->plugin_pkgs[0]))
+			pl->plugin_pkgs[pl->nplugin_pkgs++] = p;
+	}
+	return alias ? serve(pl, alias, source) : 0;
+}
+
+/* Returns 0, 1 when a plugin of dir has no host build here, or -errno. */
+static int serve_plugin_dir(struct planner *pl, const char *dir)
+{
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	char path[AC_PATH_MAX], alias[AC_PATH_MAX];
+	int fd = (int)syscall(SYS_openat2, pl->db->rootfd, dir, &how, sizeof(how)), r = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		int one;
+
+		if (de->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		snprintf(alias, sizeof(alias), "%s/%s", AC_VREL_BFD_PLUGINS, de->d_name);
+		if ((one = serve_root_code(pl, path, alias)) < 0)
+			r = one;
+		else if (one && !r) {
+			r = 1;
+			snprintf(pl->unserved, sizeof(pl->unserved), "%s", path);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* A program that reads or writes objects through BFD's plugins: the
+ * archive tools and the linker. */
+static int uses_bfd_plugins(const char *program)
+{
+	static const char *const tails[] = {"-ar", "-nm", "-ranlib", "-ld.bfd"};
+	size_t l = strlen(program);
+
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		size_t tl = strlen(tails[i]);
+
+		if (l > tl && !strcmp(program + l - tl, tails[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static int serve_plugins(struct planner *pl, struct ac_pkg *const *owners, size_t n)
+{
+	char dir[AC_PATH_MAX];
+	int r = 0, bfd = 0, unserved = 0;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		/* binutils-TRIPLET: its libbfd scans /usr/lib/TRIPLET/bfd-plugins */
+		if (!strncmp(owners[i]->name, "binutils-", 9) && !bfd) {
+			int a, b;
+
+			bfd = 1;
+			snprintf(dir, sizeof(dir), "/usr/lib/%s/bfd-plugins", owners[i]->name + 9);
+			a = serve_plugin_dir(pl, "/usr/lib/bfd-plugins");
+			b = a < 0 ? a : serve_plugin_dir(pl, dir);
+			r = a < 0 ? a : b < 0 ? b : 0;
+			unserved = a > 0 || b > 0;
+		}
+	}
+	/* A plugin left out: the host ar would write an LTO archive without its
+	 * symbol index, silently. Printing tools (objdump, readelf) and the
+	 * copying ones only lose what they say of LTO objects. */
+	for (size_t i = 0; unserved && !r && i < pl->plan->nprograms; i++)
+		if (uses_bfd_plugins(pl->plan->programs[i]))
+			r = ac_fail(pl->err, -ENOPKG,
+				    "%s loads %s, whose host build is the root's GCC's: build it "
+				    "once with `accel-build-toolchain %s` (about 15 minutes) or "
+				    "leave %s emulated",
+				    pl->plan->programs[i], pl->unserved, pl->db->root,
+				    strrchr(pl->plan->programs[i], '/') + 1);
+	/* GCC's own plugin, beside the compiler proper of each served GCC. */
+	for (size_t i = 0; i < pl->plan->nprograms && !r; i++) {
+		const char *prog = pl->plan->programs[i], *slash = strrchr(prog, '/');
+
+		if (strncmp(prog, "/usr/lib/gcc/", 13) || strcmp(slash, "/collect2"))
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s/liblto_plugin.so", (int)(slash - prog), prog);
+		if ((r = serve_root_code(pl, dir, NULL)) > 0)
+			r = 0; /* no toolchain: then collect2 is not served either */
+	}
+	return r;
+}
+
 /* One retell line of the plan (copies of the strings). */
 static int add_retell(struct ac_plan *plan, const char *view, const char *from, const char *to)
 {
@@ -899,6 +1045,11 @@ static int stamp_program(struct planner *pl, const char *program, int perl)
 
 	if (!r && p)
 		r = stamp_pkg(pl, view, p);
+	/* binutils load the plugins of BFD's directories: a changed plugin
+	 * package (gcc-N upgraded, binutils not) is a changed program */
+	for (size_t i = 0; p && !strncmp(p->name, "binutils-", 9) && i < pl->nplugin_pkgs && !r; i++)
+		if (pl->plugin_pkgs[i] != p)
+			r = stamp_pkg(pl, view, pl->plugin_pkgs[i]);
 	for (size_t i = 0; i < pl->db->npkgs && !r; i++)
 		if (companions_of(&pl->db->pkgs[i], perl))
 			r = stamp_pkg(pl, view, &pl->db->pkgs[i]);
@@ -953,8 +1104,9 @@ int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *p
 	memset(plan, 0, sizeof(*plan));
 	if (!owners)
 		return -ENOMEM;
-	if (n && !(r = serve_programs(&pl, programs, n, owners)))
-		r = add_companions(&pl, owners, n);
+	if (n && !(r = serve_programs(&pl, programs, n, owners)) &&
+	    !(r = add_companions(&pl, owners, n)))
+		r = serve_plugins(&pl, owners, n);
 	/* The DT_NEEDED closure: each served ELF file in turn. */
 	while (!r && pl.queue.n) {
 		char *src = pl.queue.v[--pl.queue.n];

@@ -14,7 +14,8 @@
 # program of the two builds must be byte-identical. Then one file is
 # compiled in the two mixed set-ups (a native driver running the emulated
 # cc1, an emulated driver running the native cc1) and must give the same
-# object again. (as stays emulated: see kbuild-notes/toolchain.md.)
+# object again. ld, ar, nm and ranlib are native with the compiler; an LTO
+# build checks their plugins. (as stays emulated: see kbuild-notes/toolchain.md.)
 #
 # Every C file the build does not compile is then compiled alone with the
 # same flags in both modes: the same object, or a failure in both.
@@ -108,7 +109,7 @@ bs=(--binfmt-name "$id" --state-dir "$state" --store "$STORE")
 bootstrapped=1
 ctl() { "$ACCEL_CTL" --state-dir "$state" --root "$root" "$@"; }
 ctl enable "${skew[@]}" gcc > /dev/null
-compiler=$(ctl list | cut -f1 | grep -E '/usr/lib/gcc/|-(gcc|g\+\+|cpp)-[0-9]+$|-(strip|objcopy|objdump|readelf)$' | sort)
+compiler=$(ctl list | cut -f1 | grep -E '/usr/lib/gcc/|-(gcc|g\+\+|cpp|gcc-ar|gcc-nm|gcc-ranlib)-[0-9]+$|-(strip|objcopy|objdump|readelf|ld\.bfd|ar|nm|ranlib)$' | sort)
 echo "compiler programs served natively: $(echo "$compiler" | wc -l)"
 echo "$compiler" | sed 's/^/  /'
 cc1=$(echo "$compiler" | grep '/cc1$')
@@ -288,6 +289,73 @@ ctl enable "${skew[@]}" gcc > /dev/null
 ctl disable "$driver" > /dev/null
 mixed emulated-driver emulated native || exit 1
 ctl enable "${skew[@]}" gcc > /dev/null
+# The linker and the archive tools (native with the compiler, with the host
+# builds of their plugins). LTO: hello again with -flto=auto (slim LTO
+# objects: their code is GCC's IR, which only the LTO plugin reads; with
+# -frandom-seed, as GCC names their sections after a random number) in both
+# modes: its gnulib archive made by plain ar and ranlib (the plugin found in
+# BFD's directory), the program linked through collect2 (ld -plugin PATH),
+# and an archive of the same objects made by gcc-ar (ar --plugin PATH) and
+# nm's listing of it. Then a shared library needing another one that only
+# LD_LIBRARY_PATH names: the armel ld finds it there, the cross-built host ld
+# would not, so ld must run emulated (and the link give the same program).
+cat > "$root/build/lto.sh" <<'EOF2'
+set -e
+out=$1
+rm -rf "$out"
+mkdir -p "$out"
+make -s clean > /dev/null 2>&1
+make -s CFLAGS="$CFLAGS -flto=auto -frandom-seed=accel" > "$out/make.log" 2>&1
+cp lib/libhello.a hello "$out/"
+lto=$(find lib -name '*.o' | sort | head -8)
+arm-linux-gnueabi-gcc-ar-12 rcs "$out/gcc-ar.a" $lto
+nm "$out/gcc-ar.a" > "$out/nm.txt" 2>&1 || true
+nm lib/libhello.a > "$out/nm-libhello.txt" 2>&1 || true
+mkdir -p "$out/needed" && cd "$out/needed"
+printf 'int a(void) { return 41; }\n' > a.c
+printf 'int a(void);\nint b(void) { return a() + 1; }\n' > b.c
+printf 'int b(void);\nint main(void) { return b() != 42; }\n' > m.c
+gcc -O2 -fPIC -shared -o liba.so a.c
+gcc -O2 -fPIC -shared -o libb.so b.c -L. -la
+rm -f a.c b.c m.o
+LD_LIBRARY_PATH=$PWD gcc -O2 -o m m.c -L. -lb
+rm -f m.c
+EOF2
+lto_bad=0
+for mode in emulated native; do
+	if [ "$mode" = emulated ]; then ctl disable gcc > /dev/null; else ctl enable "${skew[@]}" gcc > /dev/null; fi
+	"$ACCEL_CTL" --state-dir "$state" account -o "$OUT/lto.$mode.account" --tsv "$OUT/lto.$mode.tsv" -- \
+		"${builder[@]}" sh -c "cd /build/${dir[hello]} && $flags && sh /build/lto.sh /build/lto.$mode" \
+		> "$OUT/lto.$mode.log" 2>&1 || { echo "FAIL corpus: lto ($mode) failed, see $OUT/lto.$mode.log and $root/build/lto.$mode/make.log"; lto_bad=1; }
+	rm -rf "$OUT/lto.$mode"
+	cp -a "$root/build/lto.$mode" "$OUT/"
+done
+ctl enable "${skew[@]}" gcc > /dev/null
+if [ "$lto_bad" = 0 ]; then
+	grep -q 'plugin needed' "$OUT/lto.native/nm.txt" "$OUT/lto.native/nm-libhello.txt" &&
+		{ echo "  lto: nm found no plugin for the LTO objects"; lto_bad=1; }
+	[ -s "$OUT/lto.native/nm.txt" ] || { echo "  lto: nm listed nothing"; lto_bad=1; }
+	same "$OUT/lto.emulated" "$OUT/lto.native" lto
+	[ "$ndiff" = 0 ] || lto_bad=1
+	echo "lto: $nsame files (slim LTO archive by ar and by gcc-ar, nm listings, program, a link needing LD_LIBRARY_PATH), $ndiff different"
+	total=$((total + nsame))
+	# ld, ar, nm and ranlib: emulated in the first run only (under the
+	# names make, the script and the armel collect2 use), and in the second
+	# one emulated ld only, for the link that LD_LIBRARY_PATH decides (the
+	# native collect2 runs it as arm-linux-gnueabi-ld: the task's name is
+	# cut to arm-linux-gnuea, and nothing else of that name is emulated).
+	for tool in ld ar nm ranlib; do
+		e=$(runs "$OUT/lto.emulated.tsv" "$tool" emulated)
+		n=$(runs "$OUT/lto.native.tsv" "$tool" emulated)
+		echo "  $tool emulated: $e runs in the emulated build, $n in the native one"
+		[ "$e" -gt 0 ] && [ "$n" = 0 ] || lto_bad=1
+	done
+	n=$(runs "$OUT/lto.native.tsv" arm-linux-gnuea emulated)
+	echo "  emulated arm-linux-gnueabi-* in the native build: $n (the ld LD_LIBRARY_PATH decides)"
+	[ "$n" = 1 ] || lto_bad=1
+fi
+[ "$lto_bad" = 0 ] || fail=1
+
 if [ "$fail" = 0 ] && [ "$TOOLCHAIN" = debian-cross ]; then
 	echo "PASS corpus ($TOOLCHAIN): $total files compared, emulated vs native compiler: $((total - nident_corpus)) identical, $nident_corpus differ only in the compiler identification (results in $OUT, identification.txt)"
 elif [ "$fail" = 0 ]; then

@@ -109,6 +109,39 @@ Test(elfview, only_whole_paths_are_rewritten)
 	free(buf);
 }
 
+/* A host libbfd for a foreign target names that target's plugin
+ * directory (/usr/lib/arm-linux-gnueabi/bfd-plugins), where the root keeps
+ * armel plugins: the whole string becomes the view's plugin directory. The
+ * host's own directory, the relative one and longer names stay. */
+Test(elfview, foreign_bfd_plugin_directory_names_the_view)
+{
+	static const char tail[] = "\0/usr/lib/arm-linux-gnueabi/bfd-plugins\0"
+				   "/usr/bin/../lib/bfd-plugins\0"
+				   "/usr/lib/x86_64-linux-gnu/bfd-plugins\0"
+				   "/usr/lib/arm-linux-gnueabi/bfd-pluginsX\0"
+				   "/opt/usr/lib/arm-linux-gnueabi/bfd-plugins\0"
+				   "/usr/lib/a/bfd-plugins\0";
+	struct ac_elf_info in;
+	struct ac_err err = {0};
+	size_t len;
+	unsigned char *buf = slurp("/usr/bin/true", &len, sizeof(tail)), *out;
+
+	memcpy(buf + len, tail, sizeof(tail));
+	len += sizeof(tail);
+	cr_assert_eq(ac_elf_inspect(buf, len, &in, &err), 0, "%s", &err);
+	out = patched(buf, len, &in);
+	cr_assert(has(out, len, AC_VIEW_BFD_PLUGINS), "the foreign directory names the view's");
+	cr_assert_str_eq((char *)out + len - sizeof(tail) + 1, AC_VIEW_BFD_PLUGINS);
+	cr_assert(has(out, len, "/usr/bin/../lib/bfd-plugins"), "relative directory kept");
+	cr_assert(has(out, len, AC_VIEW_USRLIB "/bfd-plugins"), "the host's own: multiarch alias");
+	cr_assert(has(out, len, "/usr/lib/arm-linux-gnueabi/bfd-pluginsX"), "longer name kept");
+	cr_assert(has(out, len, "/opt/usr/lib/arm-linux-gnueabi/bfd-plugins"), "tail kept");
+	cr_assert(has(out, len, "/usr/lib/a/bfd-plugins"), "too short for the view's name: kept");
+	ac_elf_info_free(&in);
+	free(out);
+	free(buf);
+}
+
 Test(elfview, damaged_files_are_refused)
 {
 	struct ac_elf_info in;

@@ -157,3 +157,30 @@ Test(route, perl_with_a_build_tree_module_path_is_emulated)
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/perl", inc, env_plain), AC_EMULATE_BUILD_CODE);
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/sed", plain, env_maint), AC_EMULATE_NO);
 }
+
+/* The cross-built linker searches shared libraries' DT_NEEDED without
+ * LD_LIBRARY_PATH and LD_RUN_PATH: ld is emulated when they name a
+ * directory outside the system's library trees, under any of its names. */
+Test(route, linker_told_library_paths_by_the_environment_is_emulated)
+{
+	char *args[] = {"ld", "-o", "a.out", "main.o", NULL};
+	char *env_plain[] = {"PATH=/usr/bin", NULL};
+	char *env_build[] = {"LD_LIBRARY_PATH=/build/pkg/src/.libs", NULL};
+	char *env_run[] = {"LD_RUN_PATH=/opt/lib", NULL};
+	char *env_fakeroot[] = {
+		"LD_LIBRARY_PATH=/usr/lib/arm-linux-gnueabi/libfakeroot:/usr/lib64/libfakeroot", NULL};
+
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld.bfd", args, env_plain),
+		     AC_EMULATE_NO);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld.bfd", args, env_build),
+		     AC_EMULATE_LINKER_PATH);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/ld", args, env_run), AC_EMULATE_LINKER_PATH);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld", args, env_build),
+		     AC_EMULATE_LINKER_PATH);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld.bfd", args,
+					      env_fakeroot),
+		     AC_EMULATE_NO, "fakeroot's own library directories are system ones");
+	/* Only the linker: a program that merely ends in "ld" is not one. */
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/build", args, env_build), AC_EMULATE_NO);
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/make", args, env_build), AC_EMULATE_NO);
+}

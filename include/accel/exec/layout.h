@@ -68,6 +68,11 @@
 #define AC_VREL_LIB AC_VREL_RESERVED "/lib-x"
 #define AC_VIEW_LIB AC_VIEW_DIR "/" AC_VREL_LIB
 #define AC_HOST_LOADER_SONAME "ld-linux-x86-64.so.2"
+/* Where the host builds of the root's BFD plugins are served (libdep, the
+ * LTO plugin of the root's GCC): host binutils look here instead of the
+ * root's /usr/lib/TRIPLET/bfd-plugins (accel/view/elfview.h). */
+#define AC_VREL_BFD_PLUGINS AC_VREL_RESERVED "/bfd-plugins"
+#define AC_VIEW_BFD_PLUGINS AC_VIEW_DIR "/" AC_VREL_BFD_PLUGINS
 
 /* qemu-arm-static where Debian installs it (the host, or a root with a copy). */
 #define AC_DEBIAN_QEMU "/usr/bin/qemu-arm-static"

@@ -58,8 +58,9 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
  * (perl's XS modules under blib/arch, dlopen'ed by a perl the tests run):
  * the host loader refuses their ELF class. Such a run must be emulated.
  * For perl (a program named perl*), it is when the module path names a
- * directory outside the system's module trees (/usr/lib, /usr/share,
- * /usr/local/lib, /usr/local/share, /etc): PERL5LIB or PERLLIB in envp, or
+ * directory outside the system's trees (/usr/lib, /usr/share,
+ * /usr/local/lib, /usr/local/share, /etc, /lib, /usr/lib32, /usr/lib64,
+ * /usr/libx32): PERL5LIB or PERLLIB in envp, or
  * -I, -Mblib or -mblib among the switches in args (args[0] is argv0; the
  * switches end at the script, "-e"/"-E" or "--"). Emulating a run that
  * loads only pure-perl modules costs time, never a different answer.
@@ -70,11 +71,19 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
  * planned, so their arch-dependent modules are not served yet (sbuild
  * installs build dependencies into a session set up just before:
  * libxml-libxml-perl's postinst loads XML::LibXML).
+ *
+ * The linker (a program named ld, *-ld or *ld.bfd): the host build of the
+ * root's binutils is a cross linker, which looks for the libraries that
+ * shared libraries need (DT_NEEDED) without LD_LIBRARY_PATH and LD_RUN_PATH,
+ * where the armel (native) one searches them first (ld/ldelf.c,
+ * ldelf_handle_dt_needed, "native only"). With either naming a directory
+ * outside the system's library trees, ld is emulated.
  */
 enum ac_emulate {
 	AC_EMULATE_NO = 0,     /* the host program may run */
 	AC_EMULATE_BUILD_CODE, /* it would load code the build made */
 	AC_EMULATE_MAINTSCRIPT, /* a dpkg maintainer script's perl */
+	AC_EMULATE_LINKER_PATH, /* ld, told where libraries are by the environment */
 };
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp);
 

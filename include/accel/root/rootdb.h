@@ -75,12 +75,13 @@ int ac_is_compiler_pkg(const char *name);
 
 /*
  * The root's compiler: the programs `accelctl enable gcc` enables, as
- * canonical paths (appended to *v, unique): the gcc-N drivers and the
+ * canonical paths (appended to *v, unique): the gcc-N drivers (gcc, g++,
+ * cpp, and the gcc-ar, gcc-nm and gcc-ranlib wrappers) and the
  * programs of gcc-N, cpp-N and g++-N the root has (cc1, cc1plus, collect2,
- * lto-wrapper, lto1), and binutils' strip, objcopy, objdump and readelf.
- * ld, ar, ranlib and nm are left out: they load the root's armel LTO
- * plugin, which a host program cannot; as too: the amd64 gas writes other
- * line tables (kbuild-notes/toolchain.md). Returns how many were added, 0
+ * lto-wrapper, lto1), and binutils' strip, objcopy, objdump, readelf, ld
+ * (ld.bfd), ar, nm and ranlib (their plugins served as host builds:
+ * accel/view/plan.h). as is left out: the amd64 gas writes other line
+ * tables (kbuild-notes/toolchain.md). Returns how many were added, 0
  * if the root has no gcc, or -errno. *driver (if not NULL) is set to the
  * package of /usr/bin/gcc's driver (gcc-N), NULL without one.
  */

@@ -14,6 +14,12 @@
  *       /lib/x86_64-linux-gnu      ->  /lib-x86/.accel/lib-x
  *     (this covers ld.so's default search directories, DT_RUNPATH, gconv and
  *     perl's @INC alike);
+ *   - a BFD library's plugin directory of a foreign target,
+ *     /usr/lib/TRIPLET/bfd-plugins (a whole string; TRIPLET not the host's),
+ *     becomes AC_VIEW_BFD_PLUGINS, NUL-padded: there the view serves the host
+ *     builds of the plugins the root's own directories hold, which the
+ *     armel binutils load (a host ar that loaded none would write an archive
+ *     without the LTO symbol index and say nothing);
  *   - in the loader (DT_SONAME ld-linux-x86-64.so.2): /etc/ld.so.cache and
  *     /etc/ld.so.preload, which are the armel root's files, point into the
  *     view's reserved directory instead (an empty cache, no preload).
