@@ -79,7 +79,7 @@ static int host_build(const char *path, const char *cwd, const char *prefix, siz
  * file that does not exist is no response file: ld takes "@x" as a name. */
 static int response_file_clean(const char *path)
 {
-	char buf[4096];
+	char buf[4096] = {0};
 	size_t have = 0;
 	long fd, n;
 	int clean = 1;
@@ -123,12 +123,12 @@ int ac_plugin_text_names(const char *text, size_t len)
 			continue;
 		for (size_t k = 0; k < NOPTIONS; k++) {
 			size_t ol = options[k].len;
-			char after;
+			char after = ' '; /* "-plugin" at the window's end may go on: count it */
 
 			if (i + ol > len || !ac_prefix_eq(text + i, options[k].name, ol))
 				continue;
-			/* "-plugin" at the window's end may go on: count it. */
-			after = i + ol < len ? text[i + ol] : ' ';
+			if (i + ol < len)
+				after = text[i + ol];
 			if (after == '=' || (options[k].separate && word_break(after)))
 				return 1;
 		}
