@@ -617,10 +617,10 @@ static int add_companions(struct planner *pl, struct ac_pkg *const *owners, size
  *   - GCC's LTO plugin at its canonical path, /usr/lib/gcc/TRIPLET/N/, which
  *     the driver passes to ld and ar by path (-plugin, --plugin): the
  *     dispatcher gives a native program the view's file instead
- *     (accel/exec/route.h ac_route_plugins).
- * A plugin whose package has no host build in the store is left out: a
- * native program that is handed it by path is then emulated, one that
- * scans the directory does not load it (as for any file it cannot load).
+ *     (accel/exec/plugin.h ac_plugin_rewrite).
+ * Returns 0 (served, or nothing to serve), 1 when the file is GCC's and the
+ * root's GCC has no host build here (serve_plugins decides), or -errno.
+ * Other packages are fetched like any (in_store: -EAGAIN round).
  */
 static int serve_root_code(struct planner *pl, const char *path, const char *alias)
 {

@@ -7,7 +7,11 @@
  * transitive DT_NEEDED closure of host libraries, the host multiarch files
  * of every package involved (gconv, perl modules), and companions (host
  * libraries loaded without DT_NEEDED: perl XS modules, fakeroot's preload
- * library), as (view path, store path) pairs.
+ * library), and the code binutils and GCC load by path (the plugins of
+ * BFD's directories under AC_VREL_BFD_PLUGINS and at their root paths, GCC's
+ * LTO plugin beside collect2), as (view path, store path) pairs. A plan
+ * that serves ar, nm, ranlib or ld is refused (-ENOPKG) when a plugin of
+ * BFD's directories has no host build (the root's GCC not built).
  *
  * Planning is two steps, so that nothing is fetched while planning:
  *   1. ac_plan_want() marks in the root database every package the plan
