@@ -45,6 +45,23 @@ static int has(const unsigned char *buf, size_t len, const char *s)
 	return memmem(buf, len, s, strlen(s) + 1) != NULL;
 }
 
+/* A real program (/usr/bin/true) with tail appended, inspected and patched
+ * whole; *len is the patched image's length. */
+static unsigned char *patched_with_tail(const char *tail, size_t tsize, size_t *len)
+{
+	struct ac_elf_info in;
+	struct ac_err err = {0};
+	unsigned char *buf = slurp("/usr/bin/true", len, tsize), *out;
+
+	memcpy(buf + *len, tail, tsize);
+	*len += tsize;
+	cr_assert_eq(ac_elf_inspect(buf, *len, &in, &err), 0, "%s", &err);
+	out = patched(buf, *len, &in);
+	ac_elf_info_free(&in);
+	free(buf);
+	return out;
+}
+
 Test(elfview, program_gets_the_view_loader)
 {
 	struct ac_elf_info in;
@@ -91,22 +108,14 @@ Test(elfview, only_whole_paths_are_rewritten)
 				   "/usr/local/lib/x86_64-linux-gnu/x\0"
 				   "PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu\0"
 				   "/lib/x86_64-linux-gnux\0";
-	struct ac_elf_info in;
-	struct ac_err err = {0};
 	size_t len;
-	unsigned char *buf = slurp("/usr/bin/true", &len, sizeof(tail)), *out;
+	unsigned char *out = patched_with_tail(tail, sizeof(tail), &len);
 
-	memcpy(buf + len, tail, sizeof(tail));
-	len += sizeof(tail);
-	cr_assert_eq(ac_elf_inspect(buf, len, &in, &err), 0, "%s", &err);
-	out = patched(buf, len, &in);
 	cr_assert(has(out, len, AC_VIEW_USRLIB "/perl5"));
 	cr_assert(has(out, len, "/usr/local/lib/x86_64-linux-gnu/x"), "tail of a longer path kept");
 	cr_assert(has(out, len, "PATH=" AC_VIEW_LIB ":" AC_VIEW_USRLIB), "list entries rewritten");
 	cr_assert(has(out, len, "/lib/x86_64-linux-gnux"), "a longer name kept");
-	ac_elf_info_free(&in);
 	free(out);
-	free(buf);
 }
 
 /* A host libbfd for a foreign target names that target's plugin
@@ -121,15 +130,9 @@ Test(elfview, foreign_bfd_plugin_directory_names_the_view)
 				   "/usr/lib/arm-linux-gnueabi/bfd-pluginsX\0"
 				   "/opt/usr/lib/arm-linux-gnueabi/bfd-plugins\0"
 				   "/usr/lib/a/bfd-plugins\0";
-	struct ac_elf_info in;
-	struct ac_err err = {0};
 	size_t len;
-	unsigned char *buf = slurp("/usr/bin/true", &len, sizeof(tail)), *out;
+	unsigned char *out = patched_with_tail(tail, sizeof(tail), &len);
 
-	memcpy(buf + len, tail, sizeof(tail));
-	len += sizeof(tail);
-	cr_assert_eq(ac_elf_inspect(buf, len, &in, &err), 0, "%s", &err);
-	out = patched(buf, len, &in);
 	cr_assert(has(out, len, AC_VIEW_BFD_PLUGINS), "the foreign directory names the view's");
 	cr_assert_str_eq((char *)out + len - sizeof(tail) + 1, AC_VIEW_BFD_PLUGINS);
 	cr_assert(has(out, len, "/usr/bin/../lib/bfd-plugins"), "relative directory kept");
@@ -137,9 +140,7 @@ Test(elfview, foreign_bfd_plugin_directory_names_the_view)
 	cr_assert(has(out, len, "/usr/lib/arm-linux-gnueabi/bfd-pluginsX"), "longer name kept");
 	cr_assert(has(out, len, "/opt/usr/lib/arm-linux-gnueabi/bfd-plugins"), "tail kept");
 	cr_assert(has(out, len, "/usr/lib/a/bfd-plugins"), "too short for the view's name: kept");
-	ac_elf_info_free(&in);
 	free(out);
-	free(buf);
 }
 
 Test(elfview, damaged_files_are_refused)
