@@ -304,8 +304,9 @@ static void advice(const struct origins *o, const struct known *k, char *line, s
 		snprintf(line, size, "  [%s %s; with the compiler: accelctl%s enable gcc]", k->pkg,
 			 k->version, root);
 	else if (k->binutils)
-		snprintf(line, size, "  [%s %s; kept emulated: its host build does not write the "
-			 "same bytes (as: kbuild-notes/toolchain.md)]", k->pkg, k->version);
+		snprintf(line, size, "  [%s %s; its i386 build: accelctl%s enable %s (the kernel must "
+			 "run i386 programs and apt know i386: kbuild-notes/toolchain.md)]",
+			 k->pkg, k->version, root, k->path);
 	else
 		snprintf(line, size, "  [%s %s; accelctl%s enable %s%s]", k->pkg, k->version,
 			 root, k->path, k->in_store ? "" : " (fetches it)");

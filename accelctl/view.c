@@ -26,6 +26,7 @@
 #include "accel/root/binfmt.h"
 #include "accel/root/rootdb.h"
 #include "accel/state/apply.h"
+#include "accel/state/defaults.h"
 #include "accel/view/control.h"
 #include "commands.h"
 
@@ -263,6 +264,14 @@ int cmd_enable(struct ctl *c, int argc, char **argv)
 	size_t ncur, nadd, n = 0;
 
 	add = begin_change(c, argc, argv, &ch, &db, &cur, &ncur, &nadd);
+	/* The assembler's host build is an i386 program (accel/view/plan.h). */
+	{
+		char as[PATH_MAX], why[256];
+
+		if (ac_default_assembler(&db, as, sizeof(as)) && in(add, nadd, as) &&
+		    !in(cur, ncur, as) && !ac_assembler_ready(why, sizeof(why)))
+			ac_die(AC_EXIT_NO_EQUIVALENT, "%s: %s; nothing was changed", as, why);
+	}
 	set = calloc(ncur + nadd + 1, sizeof(*set));
 	if (!set)
 		ac_die(AC_EXIT_FAILURE, "out of memory");

@@ -6,7 +6,8 @@
 #   emulated     a fresh copy of the armel buildd root, every armel program
 #                under qemu-arm (Debian's entry; accel not registered yet)
 #   accelerated  another fresh copy with accel's default set native, the
-#                compiler emulated
+#                compiler emulated (as, its i386 build, is native in both
+#                accelerated builds where the machine runs it)
 #   full         a third copy with the compiler native too (the host build of
 #                the root's exact GCC, `make toolchain`; left out if absent)
 #   native       the same source on the host (amd64), same command, as an

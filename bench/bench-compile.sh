@@ -5,9 +5,9 @@
 # assertion:
 #
 #   emulated     in the armel root, the root's gcc, cc1 and as under qemu
-#   accelerated  in the same root with `accelctl enable gcc`: the dispatcher
-#                runs the host build of the root's GCC (and binutils) from
-#                the view
+#   accelerated  in the same root with `accelctl enable gcc` (and as): the
+#                dispatcher runs the host build of the root's GCC (and
+#                binutils, as its i386 build) from the view
 #   direct       the same host binaries run directly on the host, outside
 #                the root (no binfmt_misc, no dispatcher, no view)
 #
@@ -53,7 +53,11 @@ bs=(--binfmt-name "$id" --state-dir "$state" --store "$STORE")
 "$ACCEL_BOOTSTRAP" "${bs[@]}" "$root" > /dev/null
 up=1
 ctl() { "$ACCEL_CTL" --state-dir "$state" --root "$root" "$@"; }
-ctl enable gcc > /dev/null
+# The assembler (its i386 build) is in the default set where the machine
+# runs it: then it is switched with the compiler.
+asm=()
+ctl list | cut -f1 | grep -q -- '-as$' && asm=(as)
+ctl enable gcc "${asm[@]}" > /dev/null
 # The preprocessed file as make's own build makes it (its -D flags too).
 chroot "$root" sh -c 'cd /tmp/make-dfsg-4.3 && autoreconf -fi > /dev/null 2>&1 &&
 	ac_cv_lib_util_getloadavg=no ./configure -q --with-guile=no > /dev/null &&
@@ -79,15 +83,30 @@ compile='gcc -O2 -g -c /tmp/main.i -o /tmp/main.o'
 acc=$(median chroot "$root" sh -c "$compile")
 cp "$root/tmp/main.o" "$OUT/main.accelerated.o"
 # Directly on the host: the toolchain's driver finds its cc1 beside itself;
-# -B gives it the host build of the root's binutils as `as`.
+# -B gives it the host build of the root's binutils as `as`: the i386 one
+# the view serves, run by its loader from the store (a two-line script:
+# the host has no i386 loader at /lib/ld-linux.so.2), or the amd64 one.
 mkdir -p "$root.bin"
 as_host=$(ls "$STORE"/pkgs/binutils-arm-linux-gnueabi_*_amd64/usr/bin/arm-linux-gnueabi-as | head -n 1)
-ln -sf "$as_host" "$root.bin/as"
 libs=$(dirname "$as_host")/../lib/x86_64-linux-gnu
+as32=$(ls "$STORE"/pkgs/binutils-arm-linux-gnueabi_*_i386/usr/bin/arm-linux-gnueabi-as 2> /dev/null | head -n 1)
+ld32=$(ls "$STORE"/pkgs/libc6_*_i386/lib/i386-linux-gnu/ld-linux.so.2 2> /dev/null | head -n 1)
+if [ ${#asm[@]} = 1 ] && [ -n "$as32" ] && [ -n "$ld32" ]; then
+	path32=$(dirname "$ld32"):$(dirname "$as32")/../lib/i386-linux-gnu
+	for p in zlib1g libzstd1 libbinutils; do
+		for d in "$STORE"/pkgs/"${p}"_*_i386/lib/i386-linux-gnu "$STORE"/pkgs/"${p}"_*_i386/usr/lib/i386-linux-gnu; do
+			if [ -d "$d" ]; then path32=$path32:$d; fi
+		done
+	done
+	printf '#!/bin/sh\nexec %s --library-path %s %s "$@"\n' "$ld32" "$path32" "$as32" > "$root.bin/as"
+	chmod +x "$root.bin/as"
+else
+	ln -sf "$as_host" "$root.bin/as"
+fi
 cp "$root/tmp/main.i" "$root.bin/main.i"
 dir=$(median env LD_LIBRARY_PATH="$libs" "$tc/usr/bin/arm-linux-gnueabi-gcc-12" -B"$root.bin/" \
 	-O2 -g -c "$root.bin/main.i" -o "$root.bin/main.o")
-ctl disable gcc > /dev/null
+ctl disable gcc "${asm[@]}" > /dev/null
 emu=$(median chroot "$root" sh -c "$compile")
 cmp -s "$root/tmp/main.o" "$OUT/main.accelerated.o" && same=identical || same=DIFFERENT
 {

@@ -662,8 +662,12 @@ static void plan_view(struct bootstrap *b)
 		ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/" AC_STATE_ENABLED, b->rs.dir);
 	if (!b->no_defaults &&
 	    (!state_has(b, AC_STATE_ENABLED) || state_has(b, AC_STATE_FOLLOW))) {
+		char as[PATH_MAX], why[256];
+
 		if ((r = ac_default_set(&db, &store, &set, &n)))
 			ac_die_errno(AC_EXIT_FAILURE, -r, "the default set of %s", b->root);
+		if (ac_default_assembler(&db, as, sizeof(as)) && !ac_assembler_ready(why, sizeof(why)))
+			ac_info("%s", why);
 		state_put(b, AC_STATE_FOLLOW, "1\n");
 	}
 	ac_xsnprintf(qemu, sizeof(qemu), "%s/" AC_STATE_QEMU, b->rs.dir);

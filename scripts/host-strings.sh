@@ -2,8 +2,8 @@
 # host-strings.sh STATE_DIR ROOT [KNOWN]
 #
 # The compiled-in identity of every program a set-up root runs natively
-# and of the libraries the view serves it: each string of the host (amd64)
-# build that names the host architecture
+# and of the libraries the view serves it: each string of the host (amd64,
+# or i386 for the assembler) build that names the host architecture
 # (x86_64, x86-64, amd64, i386..i686, the host triplets), set against the
 # armel build of the same version in ROOT. One line per (program, string)
 # on standard output, tab-separated:
@@ -21,6 +21,12 @@
 #            reads it, to link host code
 #   text     every copy lies in an executable segment (machine code, the
 #            banners hand-written assembly keeps there): no program reads it
+#   dynstr   every copy lies in the dynamic string table and it is no
+#            DT_RPATH/DT_RUNPATH: only the loader reads that table, through
+#            the names it is given (a DT_RUNPATH removed after the link, as
+#            Debian's cross binutils have, leaves its string unread there)
+#   unmapped every copy lies outside every PT_LOAD segment (debug sections
+#            of an unstripped library): never in a process's memory
 #   interp   PT_INTERP, which the view rewrites to its own loader
 #   alias    a host multiarch path the view rewrites to its same-length alias,
 #            in a file that loads code through it (the loader, dlopen callers)
@@ -57,7 +63,7 @@ awk -F'\t' '$1 == "file" { print $2 "\t" $3 }' "$manifest" > "$tmp/files"
 # Libraries only by a name that a served file needs (DT_NEEDED), as the
 # planner retells them: another name of the same file is never loaded.
 sed -n 's/^# program //p' "$manifest" | sort -u > "$tmp/programs"
-awk -F'\t' '$1 ~ /^\.accel\/(usr-lib-x|lib-x)\// { print "/" $1 }' "$tmp/files" > "$tmp/libs"
+awk -F'\t' '$1 ~ /^\.accel\/(usr-lib-x|lib-x|usrlib3|li3)\// { print "/" $1 }' "$tmp/files" > "$tmp/libs"
 cat "$tmp/programs" "$tmp/libs" | while read -r f; do
 	readelf -d "$root$VIEW$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' || true
 done | LC_ALL=C sort -u > "$tmp/needed"
@@ -65,8 +71,8 @@ done | LC_ALL=C sort -u > "$tmp/needed"
 	awk '{ print $0 "\t" $0 }' "$tmp/programs"
 	awk -v needed="$tmp/needed" 'BEGIN { while ((getline l < needed) > 0) want[l] = 1 }
 		{ v = $0; n = split(v, part, "/"); if (!(part[n] in want)) next
-		  if (sub(/^\/\.accel\/usr-lib-x\//, "/usr/lib/arm-linux-gnueabi/", v) ||
-		      sub(/^\/\.accel\/lib-x\//, "/lib/arm-linux-gnueabi/", v)) print $0 "\t" v }' "$tmp/libs"
+		  if (sub(/^\/\.accel\/(usr-lib-x|usrlib3)\//, "/usr/lib/arm-linux-gnueabi/", v) ||
+		      sub(/^\/\.accel\/(lib-x|li3)\//, "/lib/arm-linux-gnueabi/", v)) print $0 "\t" v }' "$tmp/libs"
 } > "$tmp/compare"
 # Does the view's file (a view path) load code, by itself or through a
 # library it needs (libc and the loader aside)? As the planner decides it.
@@ -81,8 +87,8 @@ loads_code() {
 		return 0
 	fi
 	for so in $(readelf -d "$root$VIEW$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
-		case $so in libc.so.6 | ld-linux-x86-64.so.2) continue ;; esac
-		for lib in /.accel/usr-lib-x/$so /.accel/lib-x/$so; do
+		case $so in libc.so.6 | ld-linux-x86-64.so.2 | ld-linux.so.2) continue ;; esac
+		for lib in /.accel/usr-lib-x/$so /.accel/lib-x/$so /.accel/usrlib3/$so /.accel/li3/$so; do
 			if [ -f "$root$VIEW$lib" ] && loads_code "$lib"; then
 				loads_memo[$f]=1
 				return 0
@@ -96,15 +102,23 @@ while IFS=$'\t' read -r view prog; do
 	[ -n "$src" ] && [ -f "$root$VIEW$view" ] && [ -f "$root$prog" ] || continue
 	head -c 4 "$root$prog" | grep -q ELF || continue
 	# What the view serves (its patches applied), not the store file: each
-	# string once, marked text when every copy lies in an executable segment.
-	readelf -lW "$root$VIEW$view" 2>/dev/null | awk '$1 == "LOAD" { fl = $7 $8; if (fl ~ /E/) print $2, $5 }' |
-		while read -r o z; do echo $((o)) $((z)); done > "$tmp/segs"
+	# string once, marked by where every copy lies: text (executable
+	# segments), dynstr (the dynamic string table, which only the loader
+	# reads, through the names it is given), unmapped (outside every
+	# PT_LOAD segment: debug sections, never in memory), else data.
+	readelf -lW "$root$VIEW$view" 2>/dev/null | awk '$1 == "LOAD" { fl = $7 $8; print (fl ~ /E/ ? "x" : "-"), $2, $5 }' |
+		while read -r k o z; do echo "$k" $((o)) $((z)); done > "$tmp/segs"
+	readelf -SW "$root$VIEW$view" 2>/dev/null | sed 's/^ *\[ *[0-9]*\]//' |
+		awk '$1 == ".dynstr" { print "d", $4, $5 }' | while read -r k o z; do echo "$k" $((16#$o)) $((16#$z)); done >> "$tmp/segs"
 	strings -a -t d -n 5 "$root$VIEW$view" | grep -E "$pattern" |
-		awk -v segs="$tmp/segs" 'BEGIN { while ((getline l < segs) > 0) { split(l, f, " "); so[++n] = f[1]; sz[n] = f[2] } }
-		{ off = $1 + 0; s = $0; sub(/^ *[0-9]+ /, "", s); t = 0
-		  for (i = 1; i <= n; i++) if (off >= so[i] && off < so[i] + sz[i]) t = 1
-		  if (!(s in text)) { text[s] = t; order[++m] = s } else if (!t) text[s] = 0 }
-		END { for (i = 1; i <= m; i++) print (text[order[i]] ? "text" : "data") "\t" order[i] }' |
+		awk -v segs="$tmp/segs" 'BEGIN { while ((getline l < segs) > 0) { split(l, f, " "); k[++n] = f[1]; so[n] = f[2]; sz[n] = f[3] } }
+		{ off = $1 + 0; s = $0; sub(/^ *[0-9]+ /, "", s); x = 0; d = 0; mapped = 0
+		  for (i = 1; i <= n; i++) if (off >= so[i] && off < so[i] + sz[i]) {
+			if (k[i] == "x") x = 1; else if (k[i] == "d") d = 1
+			if (k[i] != "d") mapped = 1 }
+		  w = x ? "text" : d ? "dynstr" : mapped ? "data" : "unmapped"
+		  if (!(s in where)) { where[s] = w; order[++m] = s } else if (where[s] != w) where[s] = "data" }
+		END { for (i = 1; i <= m; i++) print where[order[i]] "\t" order[i] }' |
 		LC_ALL=C sort -t$'\t' -k2 -u > "$tmp/host" || true
 	[ -s "$tmp/host" ] || continue
 	strings -a -n 3 "$root$prog" | LC_ALL=C sort -u > "$tmp/armel"
@@ -112,6 +126,8 @@ while IFS=$'\t' read -r view prog; do
 	{ readelf -W --dyn-syms "$root$VIEW$view" 2>/dev/null | awk 'NR > 3 && $8 != "" { sub(/@.*/, "", $8); print $8 }'
 	  readelf -d "$root$VIEW$view" 2>/dev/null | sed -n 's/.*(\(NEEDED\|SONAME\)).*\[\(.*\)\]$/\2/p'
 	} | LC_ALL=C sort -u > "$tmp/dynnames"
+	# The search paths the loader reads from the dynamic string table.
+	readelf -d "$root$VIEW$view" 2>/dev/null | sed -n 's/.*(\(RPATH\|RUNPATH\)).*\[\(.*\)\]$/\2/p' > "$tmp/dynpaths"
 	interp=$(readelf -l "$store/$src" 2>/dev/null |
 		sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
 	# Only in a file that can load code does a multiarch path lead to host
@@ -128,12 +144,16 @@ while IFS=$'\t' read -r view prog; do
 			class=symbol
 		elif [ "$where" = text ]; then
 			class=text
+		elif [ "$where" = dynstr ] && ! grep -qxF -- "$s" "$tmp/dynpaths"; then
+			class=dynstr
+		elif [ "$where" = unmapped ]; then
+			class=unmapped
 		elif [ "$s" = "$interp" ]; then
 			class=interp
 		elif [[ $s == /usr/lib/debug/.dwz/* ]]; then
 			class=debug
 		elif [ "$loads" = 1 ] &&
-			grep -qE '(^|[^a-zA-Z0-9_.+~@$/-])/(usr/)?lib/x86_64-linux-gnu(/|$|:)' <<<"$s"; then
+			grep -qE '(^|[^a-zA-Z0-9_.+~@$/-])/(usr/)?lib/(x86_64|i386)-linux-gnu(/|$|:)' <<<"$s"; then
 			class=alias
 		elif reason=$(awk -F'\t' -v p="$prog" -v s="$s" '$1 == p && $2 == s { print $3; exit }' \
 			"$known") && [ -n "$reason" ]; then

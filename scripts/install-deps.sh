@@ -20,7 +20,13 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-if ! dpkg --print-foreign-architectures | grep -qx armel; then
-	dpkg --add-architecture armel
-	apt-get update -qq
-fi
+# armel: the root's packages; i386: the assembler's host build (as is served
+# as the i386 build of the root's binutils, kbuild-notes/toolchain.md).
+update=0
+for a in armel i386; do
+	if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+		dpkg --add-architecture "$a"
+		update=1
+	fi
+done
+[ "$update" = 0 ] || apt-get update -qq

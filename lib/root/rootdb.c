@@ -331,12 +331,11 @@ int ac_rootdb_compiler(const struct ac_rootdb *db, char ***v, size_t *n, struct 
 	/* in /usr/bin as TRIPLET-NAME-MAJOR, in /usr/lib/gcc/TRIPLET/MAJOR/, and
 	 * binutils' in /usr/bin as TRIPLET-NAME: the linker and the archive
 	 * tools with the host builds of the plugins they load (the view serves
-	 * them, the dispatcher hands ld and ar the view's LTO plugin). Not as:
-	 * gas 2.40 starts a new frag where its obstack chunk runs out, which
-	 * depends on the host's word size, and emits a different line table at
-	 * such a boundary (make's src/hash.c: the armel as and the amd64 one
-	 * give different .debug_line from the same .s). See
-	 * kbuild-notes/toolchain.md. */
+	 * them, the dispatcher hands ld and ar the view's LTO plugin). Not as,
+	 * whose faithful host build is the i386 one, which needs what the
+	 * compiler does not (a kernel that runs i386 programs, apt's i386
+	 * packages): it is enabled on its own (accel/state/defaults.h,
+	 * kbuild-notes/toolchain.md). */
 	static const char *const drivers[] = {"gcc", "g++", "cpp", "gcc-ar", "gcc-nm", "gcc-ranlib"};
 	static const char *const libexec[] = {"cc1", "cc1plus", "collect2", "lto-wrapper", "lto1"};
 	static const char *const binutils[] = {"strip", "objcopy", "objdump", "readelf",

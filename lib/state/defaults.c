@@ -4,11 +4,98 @@
 
 #include "accel/state/defaults.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "accel/base/spawn.h"
 #include "accel/base/util.h"
 #include "accel/exec/canon.h"
+
+/*
+ * Does the kernel run i386 programs (CONFIG_IA32_EMULATION, not switched
+ * off with ia32_emulation=0)? The smallest static i386 ELF program, run
+ * from a memfd: `mov $1, %eax; mov $42, %ebx; int $0x80` (exit 42).
+ */
+static int runs_i386(void)
+{
+	static const unsigned char prog[] = {
+		/* Elf32_Ehdr: ELFCLASS32, LSB, ET_EXEC, EM_386, entry 0x08048054,
+		 * phoff 52, ehsize 52, phentsize 32, phnum 1 */
+		0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		2, 0, 3, 0, 1, 0, 0, 0, 0x54, 0x80, 0x04, 0x08, 52, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 52, 0, 32, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+		/* Elf32_Phdr: PT_LOAD, offset 0, vaddr 0x08048000, 96 bytes, R+X */
+		1, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x80, 0x04, 0x08, 0x00, 0x80, 0x04, 0x08,
+		96, 0, 0, 0, 96, 0, 0, 0, 5, 0, 0, 0, 0x00, 0x10, 0, 0,
+		/* code at 84 */
+		0xb8, 1, 0, 0, 0, 0xbb, 42, 0, 0, 0, 0xcd, 0x80,
+	};
+	char *const argv[] = {"accel-i386-probe", NULL}, *const envp[] = {NULL};
+	int fd = memfd_create("accel-i386-probe", MFD_CLOEXEC), status = 0;
+	pid_t pid;
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, prog, sizeof(prog)) != (ssize_t)sizeof(prog)) {
+		close(fd);
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		fexecve(fd, argv, envp);
+		_exit(127);
+	}
+	close(fd);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 42;
+}
+
+/* Does apt know the i386 architecture (dpkg --add-architecture i386)? */
+static int apt_knows_i386(void)
+{
+	char *const argv[] = {"dpkg", "--print-foreign-architectures", NULL};
+	char *out = NULL;
+	int yes = 0;
+
+	if (ac_spawn_run(&(struct ac_spawn){.argv = argv, .out = AC_SPAWN_CAPTURE,
+					    .max_out = 4096},
+			 &out) == 0 && out) {
+		for (char *save = NULL, *a = strtok_r(out, "\n", &save); a;
+		     a = strtok_r(NULL, "\n", &save))
+			yes |= !strcmp(a, "i386");
+	}
+	free(out);
+	return yes;
+}
+
+int ac_assembler_ready(char *why, size_t size)
+{
+	if (!runs_i386()) {
+		snprintf(why, size, "this kernel runs no i386 programs (CONFIG_IA32_EMULATION, or "
+				    "ia32_emulation=0 on its command line): as stays emulated");
+		return 0;
+	}
+	if (!apt_knows_i386()) {
+		snprintf(why, size, "apt has no i386 packages: run `dpkg --add-architecture i386 && "
+				    "apt-get update`, then accel-bootstrap again, for a native as");
+		return 0;
+	}
+	return 1;
+}
+
+int ac_default_assembler(const struct ac_rootdb *db, char *out, size_t size)
+{
+	struct ac_pkg *owner;
+
+	return ac_canon(db->rootfd, "/", "/usr/bin/as", out, size) > 0 &&
+	       !ac_program_check(db, out, &owner, NULL) && !strncmp(owner->name, "binutils-", 9);
+}
 
 static const char *const default_packages[] = {
 	/* the shells, make and the tools every build runs */
@@ -51,6 +138,14 @@ int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char **
 	ac_strv_free(cc, ncc);
 	if (r < 0)
 		return r;
+	/* binutils' assembler, where this machine can run its i386 build. */
+	{
+		char as[AC_PATH_MAX], why[256];
+
+		if (ac_default_assembler(db, as, sizeof(as)) && ac_assembler_ready(why, sizeof(why)) &&
+		    (r = ac_strv_add(set, n, as)) < 0)
+			return r;
+	}
 	if (!*n)
 		return 0;
 	/* Sorted and without repeats, also against what *set held before. */

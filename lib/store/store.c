@@ -75,17 +75,22 @@ const char *ac_store_version(const struct ac_pkg *p)
 	return p->store_version ? p->store_version : p->version;
 }
 
-int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size)
+int ac_store_pkgdir_arch(const struct ac_pkg *p, const char *arch, char *out, size_t size)
 {
 	char v[512];
 	size_t l;
 
 	version_file(ac_store_version(p), v, sizeof(v));
-	if (p->toolchain)
+	if (p->toolchain && !strcmp(arch, "amd64"))
 		l = (size_t)snprintf(out, size, "toolchains/gcc-%s_%s", strchr(p->name, '-') + 1, v);
 	else
-		l = (size_t)snprintf(out, size, "pkgs/%s_%s_amd64", p->name, v);
+		l = (size_t)snprintf(out, size, "pkgs/%s_%s_%s", p->name, v, arch);
 	return l < size ? 0 : -ENAMETOOLONG;
+}
+
+int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size)
+{
+	return ac_store_pkgdir_arch(p, "amd64", out, size);
 }
 
 int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p)
@@ -98,14 +103,25 @@ int ac_store_has_toolchain(const struct ac_store *s, const struct ac_pkg *p)
 	return faccessat(s->fd, done, F_OK, 0) == 0;
 }
 
-int ac_store_has(const struct ac_store *s, const struct ac_pkg *p)
+int ac_store_has_arch(const struct ac_store *s, const struct ac_pkg *p, const char *arch)
 {
 	char d[1024];
 
-	if (p->toolchain)
+	if (p->toolchain && !strcmp(arch, "amd64"))
 		return ac_store_has_toolchain(s, p);
-	return !ac_store_pkgdir(p, d, sizeof(d)) && faccessat(s->fd, d, F_OK, 0) == 0;
+	return !ac_store_pkgdir_arch(p, arch, d, sizeof(d)) && faccessat(s->fd, d, F_OK, 0) == 0;
 }
+
+int ac_store_has(const struct ac_store *s, const struct ac_pkg *p)
+{
+	return ac_store_has_arch(s, p, "amd64");
+}
+
+/* A package build the store lacks: which package, for which host arch. */
+struct miss {
+	struct ac_pkg *p;
+	const char *arch;
+};
 
 /*
  * A compiler package whose toolchain build is missing: take another built
@@ -163,8 +179,8 @@ static int toolchain_missing(struct ac_store *s, struct ac_pkg *p, const char *r
 		    p->name, p->version, s->dir, major, p->version, root, root);
 }
 
-/* Which amd64 versions apt knows for the packages (apt-cache madison). */
-static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n,
+/* Which versions apt knows for the packages (apt-cache madison). */
+static int check_versions(struct ac_store *s, const struct miss *miss, size_t n,
 			  struct ac_err *err)
 {
 	char **argv = calloc(n + 3, sizeof(char *)), *out = NULL, *save = NULL;
@@ -175,12 +191,12 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n,
 	argv[0] = "apt-cache";
 	argv[1] = "madison";
 	for (size_t i = 0; i < n; i++) {
-		argv[i + 2] = malloc(strlen(miss[i]->name) + 7);
+		argv[i + 2] = malloc(strlen(miss[i].p->name) + strlen(miss[i].arch) + 2);
 		if (!argv[i + 2]) {
 			r = -ENOMEM;
 			goto out;
 		}
-		sprintf(argv[i + 2], "%s:amd64", miss[i]->name);
+		sprintf(argv[i + 2], "%s:%s", miss[i].p->name, miss[i].arch);
 	}
 	r = ac_spawn_run(&(struct ac_spawn){.argv = argv, .out = AC_SPAWN_CAPTURE,
 					    .max_out = MADISON_MAX},
@@ -190,8 +206,9 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct ac_pkg *p = miss[i];
-		char offered[512] = "", first[256] = "";
+		struct ac_pkg *p = miss[i].p;
+		const char *arch = miss[i].arch;
+		char offered[512] = "", first[256] = "", packages[64];
 		int exact = 0;
 		char *copy = strdup(out);
 
@@ -200,13 +217,19 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n,
 			goto out;
 		}
 		/* "  make |    4.3-4.1 | http://... bookworm/main amd64 Packages" */
+		snprintf(packages, sizeof(packages), " %s Packages", arch);
 		for (char *line = strtok_r(copy, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
 			char name[256], ver[256];
 			const char *tail = strrchr(line, '|');
 
+			size_t nl = strlen(p->name);
+
+			/* a foreign architecture's lines name it: "libc6:i386 | ..." */
 			if (sscanf(line, " %255[^ |] | %255[^ |]", name, ver) != 2 ||
-			    strcmp(name, p->name) || !tail || !strstr(tail, " amd64 Packages"))
+			    strncmp(name, p->name, nl) ||
+			    (name[nl] && (name[nl] != ':' || strcmp(name + nl + 1, arch))) || !tail ||
+			    !strstr(tail, packages))
 				continue;
 			if (!strcmp(ver, p->version))
 				exact = 1;
@@ -219,6 +242,14 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n,
 		free(copy);
 		if (exact)
 			continue;
+		if (!first[0] && strcmp(arch, "amd64")) {
+			r = ac_fail(err, -ENOPKG,
+				 "%s: apt knows no %s build of it (the root has %s); run `dpkg "
+				 "--add-architecture %s && apt-get update`, or disable the programs "
+				 "that need it",
+				 p->name, arch, p->version, arch);
+			goto out;
+		}
 		if (!first[0]) {
 			r = ac_fail(err, -ENOPKG,
 				 "%s: apt knows no amd64 build of it (the root has %s); run "
@@ -226,11 +257,12 @@ static int check_versions(struct ac_store *s, struct ac_pkg **miss, size_t n,
 				 p->name, p->version);
 			goto out;
 		}
-		if (!s->allow_skew) {
+		/* The i386 builds take the amd64 one's version (one store_version). */
+		if (!s->allow_skew || strcmp(arch, "amd64")) {
 			r = ac_fail(err, -ENOPKG,
-				 "%s: the root has %s (%s) but apt offers only %s for amd64; run "
+				 "%s: the root has %s (%s) but apt offers only %s for %s; run "
 				 "apt-get update, or pass --allow-skew to use %s",
-				 p->name, p->version, p->arch, offered, first);
+				 p->name, p->version, p->arch, offered, arch, first);
 			goto out;
 		}
 		free(p->store_version);
@@ -248,16 +280,17 @@ out:
 	return r;
 }
 
-static int unpack(struct ac_store *s, const struct ac_pkg *p, const char *deb,
+static int unpack(struct ac_store *s, const struct ac_pkg *p, const char *arch, const char *deb,
 		  struct ac_err *err)
 {
 	char final[1024], tmp[8448], abs_deb[8448];
 	char *argv[] = {"dpkg-deb", "-x", abs_deb, tmp, NULL};
 	int r;
 
-	ac_store_pkgdir(p, final, sizeof(final));
+	ac_store_pkgdir_arch(p, arch, final, sizeof(final));
 	snprintf(abs_deb, sizeof(abs_deb), "%s/debs/%s", s->dir, deb);
-	snprintf(tmp, sizeof(tmp), "%s/pkgs/.unpack-%s.%ld", s->dir, p->name, (long)getpid());
+	snprintf(tmp, sizeof(tmp), "%s/pkgs/.unpack-%s-%s.%ld", s->dir, p->name, arch,
+		 (long)getpid());
 	ac_rm_rf(AT_FDCWD, tmp);
 	r = ac_spawn_run(&(struct ac_spawn){.argv = argv}, NULL);
 	if (r) {
@@ -277,7 +310,7 @@ static int unpack(struct ac_store *s, const struct ac_pkg *p, const char *deb,
 
 int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, struct ac_err *err)
 {
-	struct ac_pkg **miss = calloc(db->npkgs + 1, sizeof(*miss));
+	struct miss *miss = calloc(2 * db->npkgs + 1, sizeof(*miss));
 	char dl[4200], **argv = NULL;
 	size_t n = 0, nget = 0;
 	int r = 0;
@@ -293,9 +326,12 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, struct ac_err *err)
 			return r;
 		}
 	}
-	for (size_t i = 0; i < db->npkgs; i++)
+	for (size_t i = 0; i < db->npkgs; i++) {
 		if (db->pkgs[i].wanted && !ac_store_has(s, &db->pkgs[i]))
-			miss[n++] = &db->pkgs[i];
+			miss[n++] = (struct miss){&db->pkgs[i], "amd64"};
+		if (db->pkgs[i].wanted32 && !ac_store_has_arch(s, &db->pkgs[i], "i386"))
+			miss[n++] = (struct miss){&db->pkgs[i], "i386"};
+	}
 	if (!n)
 		goto out;
 	if ((r = check_versions(s, miss, n, err)))
@@ -325,31 +361,32 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, struct ac_err *err)
 	/* A progress bar on a terminal, one line per package otherwise. */
 	argv[2] = !s->verbose ? "-qq" : isatty(STDOUT_FILENO) ? "-q=0" : "-q";
 	for (size_t i = 0; i < n; i++) {
+		const struct ac_pkg *p = miss[i].p;
 		char v[512], deb[1024];
 
-		if (ac_store_has(s, miss[i]))
+		if (ac_store_has_arch(s, p, miss[i].arch))
 			continue; /* skew mapped it onto an unpacked version */
-		version_file(ac_store_version(miss[i]), v, sizeof(v));
-		snprintf(deb, sizeof(deb), "debs/%s_%s_amd64.deb", miss[i]->name, v);
+		version_file(ac_store_version(p), v, sizeof(v));
+		snprintf(deb, sizeof(deb), "debs/%s_%s_%s.deb", p->name, v, miss[i].arch);
 		if (faccessat(s->fd, deb, R_OK, 0) == 0)
 			continue; /* downloaded earlier */
-		argv[3 + nget] = malloc(strlen(miss[i]->name) + strlen(ac_store_version(miss[i])) + 8);
+		argv[3 + nget] = malloc(strlen(p->name) + strlen(ac_store_version(p)) + 8);
 		if (!argv[3 + nget]) {
 			r = -ENOMEM;
 			goto out;
 		}
-		sprintf(argv[3 + nget++], "%s:amd64=%s", miss[i]->name, ac_store_version(miss[i]));
+		sprintf(argv[3 + nget++], "%s:%s=%s", p->name, miss[i].arch, ac_store_version(p));
 	}
 	if (nget) {
 		if (s->note)
-			s->note("downloading %zu amd64 package%s into %s", nget, nget > 1 ? "s" : "",
+			s->note("downloading %zu host package%s into %s", nget, nget > 1 ? "s" : "",
 				s->dir);
 		r = ac_spawn_run(&(struct ac_spawn){.argv = argv, .dir = dl,
 						    .out = s->verbose ? AC_SPAWN_INHERIT : AC_SPAWN_QUIET},
 				 NULL);
 		if (r) {
 			r = ac_fail(err, r < 0 ? r : -EIO,
-				 "apt-get download of %zu amd64 package%s failed (see above); check "
+				 "apt-get download of %zu host package%s failed (see above); check "
 				 "the apt sources, the store is unchanged",
 				 nget, nget > 1 ? "s" : "");
 			goto out;
@@ -358,17 +395,17 @@ int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, struct ac_err *err)
 	for (size_t i = 0; i < n; i++) {
 		char v[512], deb[1024], from[8448], to[8448];
 
-		if (ac_store_has(s, miss[i]))
+		if (ac_store_has_arch(s, miss[i].p, miss[i].arch))
 			continue;
-		version_file(ac_store_version(miss[i]), v, sizeof(v));
-		snprintf(deb, sizeof(deb), "%s_%s_amd64.deb", miss[i]->name, v);
+		version_file(ac_store_version(miss[i].p), v, sizeof(v));
+		snprintf(deb, sizeof(deb), "%s_%s_%s.deb", miss[i].p->name, v, miss[i].arch);
 		snprintf(from, sizeof(from), "%s/%s", dl, deb);
 		snprintf(to, sizeof(to), "%s/debs/%s", s->dir, deb);
 		if (access(from, R_OK) == 0 && rename(from, to) < 0) {
 			r = ac_fail(err, -errno, "keep %s: %s", to, strerror(errno));
 			goto out;
 		}
-		if ((r = unpack(s, miss[i], deb, err)))
+		if ((r = unpack(s, miss[i].p, miss[i].arch, deb, err)))
 			goto out;
 	}
 out:

@@ -15,6 +15,21 @@ _Static_assert(sizeof(AC_VIEW_LDSO) <= sizeof("/lib64/ld-linux-x86-64.so.2"),
 	       "the view's loader path must fit in place of the standard PT_INTERP");
 _Static_assert(sizeof(AC_VIEW_USRLIB) == sizeof(AC_HOST_USRLIB), "same-length alias");
 _Static_assert(sizeof(AC_VIEW_LIB) == sizeof(AC_HOST_LIB), "same-length alias");
+_Static_assert(sizeof(AC_VIEW_LDSO32) <= sizeof(AC_HOST32_LDSO),
+	       "the view's 32-bit loader path must fit in place of the standard PT_INTERP");
+_Static_assert(sizeof(AC_VIEW_USRLIB32) == sizeof(AC_HOST32_USRLIB), "same-length alias");
+_Static_assert(sizeof(AC_VIEW_LIB32) == sizeof(AC_HOST32_LIB), "same-length alias");
+
+/* The host ABI of a file: its loader and multiarch directories, and their
+ * aliases in the view. */
+struct abi {
+	const char *ldso, *lib, *usrlib, *loader_soname;
+	const char *view_lib, *view_usrlib;
+};
+static const struct abi abi64 = {AC_VIEW_LDSO, AC_HOST_LIB, AC_HOST_USRLIB,
+				 AC_HOST_LOADER_SONAME, AC_VIEW_LIB, AC_VIEW_USRLIB};
+static const struct abi abi32 = {AC_VIEW_LDSO32, AC_HOST32_LIB, AC_HOST32_USRLIB,
+				 AC_HOST32_LOADER_SONAME, AC_VIEW_LIB32, AC_VIEW_USRLIB32};
 
 /* The loader's own files: the root's cache and preload list are armel
  * files; the view gives the host loader none (a directory reads as an empty
@@ -73,11 +88,11 @@ static int dir_end(const unsigned char *buf, size_t len, size_t at)
 
 /* Every host multiarch path in the image gets its same-length view alias.
  * Returns the number of patches added or -errno. */
-static int plan_prefixes(const unsigned char *buf, size_t len, struct ac_elf_info *info,
-			 int *nlib, int *nusrlib)
+static int plan_prefixes(const unsigned char *buf, size_t len, const struct abi *abi,
+			 struct ac_elf_info *info, int *nlib, int *nusrlib)
 {
-	static const char lib[] = AC_HOST_LIB;
-	const size_t ll = sizeof(lib) - 1, ul = sizeof(AC_HOST_USRLIB) - 1;
+	const char *lib = abi->lib;
+	const size_t ll = strlen(lib), ul = strlen(abi->usrlib);
 	size_t at = 0;
 	int err;
 
@@ -94,9 +109,9 @@ static int plan_prefixes(const unsigned char *buf, size_t len, struct ac_elf_inf
 		end = start + (usr ? ul : ll);
 		if (path_start(buf, start) && dir_end(buf, len, end)) {
 			if (usr)
-				err = ac_patch_add(info, start, AC_VIEW_USRLIB, ul);
+				err = ac_patch_add(info, start, abi->view_usrlib, ul);
 			else
-				err = ac_patch_add(info, start, AC_VIEW_LIB, ll);
+				err = ac_patch_add(info, start, abi->view_lib, ll);
 			if (err)
 				return err;
 			++*(usr ? nusrlib : nlib);
@@ -253,6 +268,125 @@ static int read_dynamic(Elf *e, struct ac_elf_info *info, struct ac_err *err)
 	return 0;
 }
 
+/*
+ * The i386 C library's obstack defaults told the armel way. GNU as puts its
+ * frags in obstacks of the default chunk size and alignment (obstack_begin
+ * with size 0 and alignment 0), and where a chunk runs out decides where a
+ * frag ends, which changes the bytes of .debug_line (kbuild-notes/toolchain.md).
+ * glibc computes both from the C ABI: 4072 bytes and 8 on armel (EABI aligns
+ * long double and uintmax_t to 8), 4064 and 4 on i386. In _obstack_begin and
+ * _obstack_begin_1 of the i386 build, the default size is one immediate move
+ * (mov $0xfe0, r32) and the default alignment two (mov $-4, r32; mov $3, r32,
+ * mask and alignment - 1, next to each other): each must be there exactly
+ * once in each function, or the file is refused (an unknown build of glibc
+ * would give a different as).
+ */
+#define OBSTACK_SIZE_I386 0xfe0u  /* 4064 */
+#define OBSTACK_SIZE_ARMEL 0xfe8u /* 4072 */
+
+/* File offset of virtual address va, for n bytes inside one PT_LOAD. */
+static int64_t va_offset(Elf *e, size_t phnum, uint64_t va, uint64_t n)
+{
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (va >= ph.p_vaddr && n <= ph.p_filesz && va - ph.p_vaddr <= ph.p_filesz - n)
+			return (int64_t)(ph.p_offset + (va - ph.p_vaddr));
+	}
+	return -1;
+}
+
+static int le32_is(const unsigned char *p, uint32_t v)
+{
+	return p[0] == (v & 0xff) && p[1] == ((v >> 8) & 0xff) && p[2] == ((v >> 16) & 0xff) &&
+	       p[3] == v >> 24;
+}
+
+/* Plan the rewrite of one obstack function's code at off, n bytes. */
+static int obstack_function(const unsigned char *buf, uint64_t off, uint64_t n,
+			    struct ac_elf_info *info)
+{
+	uint64_t size_at = 0, align_at = 0;
+	int nsize = 0, nalign = 0, r;
+
+	for (uint64_t i = 0; i + 5 <= n; i++) {
+		const unsigned char *c = buf + off + i;
+
+		if (c[0] < 0xb8 || c[0] > 0xbf) /* mov $imm32, r32 */
+			continue;
+		if (le32_is(c + 1, OBSTACK_SIZE_I386)) {
+			nsize++;
+			size_at = off + i + 1;
+		} else if (i + 10 <= n && le32_is(c + 1, 0xfffffffcu) && c[5] >= 0xb8 &&
+			   c[5] <= 0xbf && le32_is(c + 6, 3)) {
+			nalign++;
+			align_at = off + i + 1;
+		}
+	}
+	if (nsize != 1 || nalign != 1)
+		return -ENOEXEC;
+	{
+		const char size[4] = {(char)(OBSTACK_SIZE_ARMEL & 0xff), 0x0f, 0, 0};
+		const char mask[4] = {(char)0xf8, (char)0xff, (char)0xff, (char)0xff};
+		const char down[4] = {7, 0, 0, 0};
+
+		if ((r = ac_patch_add(info, size_at, size, 4)) ||
+		    (r = ac_patch_add(info, align_at, mask, 4)) ||
+		    (r = ac_patch_add(info, align_at + 5, down, 4)))
+			return r;
+	}
+	return 0;
+}
+
+static int plan_obstack(Elf *e, const unsigned char *buf, size_t len, struct ac_elf_info *info,
+			struct ac_err *err)
+{
+	static const char *const names[] = {"_obstack_begin", "_obstack_begin_1"};
+	int found[2] = {0, 0}, r;
+	size_t phnum;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getphdrnum(e, &phnum) < 0)
+		return fail(err, "bad program headers: %s", elf_errmsg(-1));
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < data->d_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+			int64_t off;
+
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size ||
+			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)))
+				continue;
+			for (size_t k = 0; k < 2; k++) {
+				if (strcmp(name, names[k]) || found[k])
+					continue;
+				off = va_offset(e, phnum, sym.st_value, sym.st_size);
+				if (off < 0 || (uint64_t)off + sym.st_size > len)
+					return fail(err, "%s lies outside the file", names[k]);
+				if ((r = obstack_function(buf, (uint64_t)off, sym.st_size, info)))
+					return r == -ENOEXEC
+						       ? fail(err, "%s: unknown code for the default "
+								   "chunk size and alignment",
+							      names[k])
+						       : r;
+				found[k] = 1;
+			}
+		}
+	}
+	if (!found[0] || !found[1])
+		return fail(err, "an i386 C library without %s", names[found[0]]);
+	return 0;
+}
+
 int ac_elf_needed(const unsigned char *buf, size_t len, struct ac_elf_info *info,
 		  struct ac_err *err)
 {
@@ -296,7 +430,7 @@ int ac_data_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *in
 	int nlib = 0, nusrlib = 0, r;
 
 	memset(info, 0, sizeof(*info));
-	r = plan_prefixes(buf, len, info, &nlib, &nusrlib);
+	r = plan_prefixes(buf, len, &abi64, info, &nlib, &nusrlib);
 	if (r) {
 		ac_elf_info_free(info);
 		return r;
@@ -310,7 +444,8 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 {
 	Elf *e = NULL;
 	GElf_Ehdr eh;
-	size_t phnum;
+	size_t phnum, phent, shent;
+	const struct abi *abi;
 	int r, nlib = 0, nusrlib = 0, dynamic = 0;
 
 	memset(info, 0, sizeof(*info));
@@ -322,14 +457,19 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 	/* libelf reads the image in place (ELF_C_READ over memory); it
 	 * converts nothing for a native little-endian 64-bit file. */
 	e = elf_memory((char *)(uintptr_t)buf, len);
+	phent = len > EI_CLASS && buf[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	shent = len > EI_CLASS && buf[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Shdr) : sizeof(Elf64_Shdr);
 	if (!e || elf_kind(e) != ELF_K_ELF)
 		r = fail(err, "not an ELF file: %s", elf_errmsg(-1));
-	else if (gelf_getclass(e) != ELFCLASS64 || buf[EI_DATA] != ELFDATA2LSB)
-		r = fail(err, "not a 64-bit little-endian ELF file");
+	else if ((gelf_getclass(e) != ELFCLASS64 && gelf_getclass(e) != ELFCLASS32) ||
+		 buf[EI_DATA] != ELFDATA2LSB)
+		r = fail(err, "not a little-endian ELF file of 32 or 64 bits");
 	else if (!gelf_getehdr(e, &eh))
 		r = fail(err, "bad ELF header: %s", elf_errmsg(-1));
-	else if (eh.e_machine != EM_X86_64)
-		r = fail(err, "ELF machine %u is not x86_64", eh.e_machine);
+	else if ((info->class32 = gelf_getclass(e) == ELFCLASS32) ? eh.e_machine != EM_386
+								  : eh.e_machine != EM_X86_64)
+		r = fail(err, "ELF machine %u is not %s", eh.e_machine,
+			 info->class32 ? "i386" : "x86_64");
 	else if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		r = fail(err, "ELF type %u is neither a program nor a shared object",
 			 eh.e_type);
@@ -337,11 +477,11 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 		r = fail(err, "bad program headers: %s", elf_errmsg(-1));
 	/* libelf reads headers lazily and trusts their offsets: check that
 	 * every table lies inside the file (a truncated copy must not pass). */
-	else if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > len ||
-		 (uint64_t)phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff)
+	else if (eh.e_phentsize != phent || eh.e_phoff > len ||
+		 (uint64_t)phnum * phent > len - eh.e_phoff)
 		r = fail(err, "program headers lie outside the file (truncated?)");
-	else if (eh.e_shnum && (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
-				(uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff))
+	else if (eh.e_shnum && (eh.e_shentsize != shent || eh.e_shoff > len ||
+				(uint64_t)eh.e_shnum * shent > len - eh.e_shoff))
 		r = fail(err, "section headers lie outside the file (truncated?)");
 	else
 		r = 0;
@@ -376,15 +516,17 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 			r = fail(err, "bad PT_INTERP");
 			goto out;
 		}
-		if (ph.p_filesz < sizeof(AC_VIEW_LDSO)) {
+		abi = info->class32 ? &abi32 : &abi64;
+		if (ph.p_filesz < strlen(abi->ldso) + 1) {
 			r = fail(err, "PT_INTERP of %llu bytes is too short for %s",
-				 (unsigned long long)ph.p_filesz, AC_VIEW_LDSO);
+				 (unsigned long long)ph.p_filesz, abi->ldso);
 			goto out;
 		}
 		info->has_interp = 1;
-		if ((r = ac_patch_add(info, ph.p_offset, AC_VIEW_LDSO, sizeof(AC_VIEW_LDSO))))
+		if ((r = ac_patch_add(info, ph.p_offset, abi->ldso, strlen(abi->ldso) + 1)))
 			goto out;
 	}
+	abi = info->class32 ? &abi32 : &abi64;
 	info->is_exec = eh.e_type == ET_EXEC || info->has_interp;
 	if ((r = read_dynamic(e, info, err)))
 		goto out;
@@ -392,12 +534,15 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 		r = fail(err, "PT_DYNAMIC without a readable dynamic section");
 		goto out;
 	}
-	info->is_loader = !strcmp(info->soname, AC_HOST_LOADER_SONAME);
-	if ((r = plan_prefixes(buf, len, info, &nlib, &nusrlib)))
+	info->is_loader = !strcmp(info->soname, abi->loader_soname);
+	if ((r = plan_prefixes(buf, len, abi, info, &nlib, &nusrlib)))
 		goto out;
 	if ((r = plan_plugin_dirs(buf, len, info)) < 0)
 		goto out;
 	r = 0;
+	if (info->class32 && !strcmp(info->soname, "libc.so.6") &&
+	    (r = plan_obstack(e, buf, len, info, err)))
+		goto out;
 	if (info->is_loader) {
 		int c = plan_string(buf, len, HOST_CACHE, VIEW_CACHE, info);
 		int p = c < 0 ? c : plan_string(buf, len, HOST_PRELOAD, VIEW_PRELOAD, info);
@@ -644,6 +789,8 @@ int ac_view_alias(const char *pkgpath, char *out, size_t size)
 	} map[] = {
 		{AC_HOST_USRLIB + 1, AC_VREL_USRLIB},
 		{AC_HOST_LIB + 1, AC_VREL_LIB},
+		{AC_HOST32_USRLIB + 1, AC_VREL_USRLIB32},
+		{AC_HOST32_LIB + 1, AC_VREL_LIB32},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {

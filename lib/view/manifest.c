@@ -97,6 +97,8 @@ static int viewpath_ok(const char *p)
 		return 1;
 	return !strcmp(p, AC_VREL_LDSO) || !strncmp(p, AC_VREL_LIB "/", sizeof(AC_VREL_LIB)) ||
 	       !strncmp(p, AC_VREL_USRLIB "/", sizeof(AC_VREL_USRLIB)) ||
+	       !strcmp(p, AC_VREL_LDSO32) || !strncmp(p, AC_VREL_LIB32 "/", sizeof(AC_VREL_LIB32)) ||
+	       !strncmp(p, AC_VREL_USRLIB32 "/", sizeof(AC_VREL_USRLIB32)) ||
 	       !strncmp(p, AC_VREL_BFD_PLUGINS "/", sizeof(AC_VREL_BFD_PLUGINS));
 }
 

@@ -144,6 +144,22 @@ static unsigned companions_of(const struct ac_pkg *p, int perl)
 	return p->companions & (perl ? ~0u : ~(unsigned)AC_COMPANION_PERL);
 }
 
+/*
+ * Programs whose faithful host build is the i386 one: the assembler of
+ * binutils. gas lays its frags in obstack chunks whose size depends on the
+ * host's word size and evaluates expressions in the host's address width
+ * (BFD64 is forced on 64-bit hosts): the amd64 build writes other bytes
+ * for some inputs, silently. The i386 build has armel's word sizes, and the
+ * view tells its C library armel's obstack defaults (elfview.c
+ * plan_obstack). kbuild-notes/toolchain.md has the whole argument.
+ */
+static int served32(const struct ac_pkg *owner, const char *program)
+{
+	size_t l = strlen(program);
+
+	return !strncmp(owner->name, "binutils-", 9) && l > 3 && !strcmp(program + l - 3, "-as");
+}
+
 /* ----------------------------------------------------------- step 1: want */
 
 struct wanter {
@@ -172,7 +188,7 @@ int ac_plan_want(struct ac_rootdb *db, char *const *programs, size_t n, struct a
 	if (!owners)
 		return -ENOMEM;
 	for (size_t i = 0; i < db->npkgs; i++)
-		db->pkgs[i].wanted = 0;
+		db->pkgs[i].wanted = db->pkgs[i].wanted32 = 0;
 	if (!n)
 		goto out;
 	if (!libc) {
@@ -184,6 +200,11 @@ int ac_plan_want(struct ac_rootdb *db, char *const *programs, size_t n, struct a
 	for (size_t i = 0; i < n && !r; i++) {
 		if ((r = ac_program_check(db, programs[i], &owners[i], err)))
 			goto out;
+		/* A 32-bit program's libraries come through the -EAGAIN rounds. */
+		if (served32(owners[i], programs[i])) {
+			owners[i]->wanted32 = libc->wanted32 = 1;
+			continue;
+		}
 		owners[i]->wanted = 1;
 		r = push(&w.queue, programs[i]);
 	}
@@ -313,16 +334,26 @@ static int serve(struct planner *pl, const char *view, const char *source)
 
 /* A package the plan needs: 1 if the store has it, else 0 (and it is
  * wanted now: the caller fetches and plans again). */
-static int in_store(struct planner *pl, struct ac_pkg *p)
+static int in_store_arch(struct planner *pl, struct ac_pkg *p, int class32)
 {
-	if (ac_store_has(pl->s, p))
+	const char *arch = class32 ? "i386" : "amd64";
+
+	if (ac_store_has_arch(pl->s, p, arch))
 		return 1;
 	if (!pl->missing)
-		ac_fail(pl->err, -EAGAIN, "%s %s (amd64) is needed but not in the store %s",
-			p->name, ac_store_version(p), pl->s->dir);
-	p->wanted = 1;
+		ac_fail(pl->err, -EAGAIN, "%s %s (%s) is needed but not in the store %s",
+			p->name, ac_store_version(p), arch, pl->s->dir);
+	if (class32)
+		p->wanted32 = 1;
+	else
+		p->wanted = 1;
 	pl->missing++;
 	return 0;
+}
+
+static int in_store(struct planner *pl, struct ac_pkg *p)
+{
+	return in_store_arch(pl, p, 0);
 }
 
 /*
@@ -449,13 +480,21 @@ static int add_tree(struct planner *pl, struct ac_pkg *p)
 
 /* Is a file named soname served already? A package's private libraries
  * (gconv's libJIS.so, found through DT_RUNPATH $ORIGIN) come with its tree. */
-static int in_plan(const struct ac_plan *plan, const char *soname)
+static int is_view32(const char *view)
+{
+	return !strncmp(view, AC_VREL_LIB32 "/", sizeof(AC_VREL_LIB32)) ||
+	       !strncmp(view, AC_VREL_USRLIB32 "/", sizeof(AC_VREL_USRLIB32));
+}
+
+static int in_plan(const struct ac_plan *plan, const char *soname, int class32)
 {
 	size_t sl = strlen(soname);
 
 	for (size_t i = 0; i < plan->n; i++) {
 		size_t vl = strlen(plan->e[i].view);
 
+		if (is_view32(plan->e[i].view) != class32)
+			continue;
 		if (vl > sl && plan->e[i].view[vl - sl - 1] == '/' &&
 		    !strcmp(plan->e[i].view + vl - sl, soname))
 			return 1;
@@ -464,9 +503,36 @@ static int in_plan(const struct ac_plan *plan, const char *soname)
 }
 
 static const char *const lib_dirs[] = {AC_HOST_LIB + 1, AC_HOST_USRLIB + 1};
+static const char *const lib_dirs32[] = {AC_HOST32_LIB + 1, AC_HOST32_USRLIB + 1};
+
+/* An i386 library and its package: the library alone (no multiarch tree:
+ * the 32-bit programs served, the assembler, load nothing by path; its own
+ * package's private libraries come with it, serve_programs). */
+static int serve_library32(struct planner *pl, struct ac_pkg *p, const char *soname,
+			   const char *source)
+{
+	char pkgdir[1024], rel[AC_PATH_MAX], view[AC_PATH_MAX], found[AC_PATH_MAX];
+	int r;
+
+	if (!in_store_arch(pl, p, 1))
+		return 0;
+	ac_store_pkgdir_arch(p, "i386", pkgdir, sizeof(pkgdir));
+	for (size_t d = 0; d < sizeof(lib_dirs32) / sizeof(lib_dirs32[0]); d++) {
+		snprintf(rel, sizeof(rel), "%s/%s", lib_dirs32[d], soname);
+		if (ac_store_resolve(pl->s, pkgdir, rel, found, sizeof(found), NULL) < 0)
+			continue;
+		ac_view_alias(rel, view, sizeof(view));
+		r = serve(pl, view, found);
+		return r < 0 ? r : 0;
+	}
+	return ac_fail(pl->err, -ENOPKG,
+		       "%s needs %s: the root's %s provides it for armel, but %s %s (i386) has "
+		       "no %s",
+		       source, soname, p->name, p->name, ac_store_version(p), soname);
+}
 
 /* Serve library soname, which source (a store file) needs. */
-static int serve_library(struct planner *pl, const char *soname, const char *source)
+static int serve_library(struct planner *pl, const char *soname, const char *source, int class32)
 {
 	char pkgdir[1024], rel[AC_PATH_MAX], view[AC_PATH_MAX], found[AC_PATH_MAX];
 	struct ac_pkg *p = soname_owner(pl->db, soname, NULL, 0);
@@ -477,6 +543,8 @@ static int serve_library(struct planner *pl, const char *soname, const char *sou
 			       "%s needs %s, which no package of %s provides for armel; "
 			       "disable the program that needs it",
 			       source, soname, pl->db->root);
+	if (class32)
+		return serve_library32(pl, p, soname, source);
 	if (!in_store(pl, p))
 		return 0;
 	ac_store_pkgdir(p, pkgdir, sizeof(pkgdir));
@@ -545,12 +613,15 @@ static int read_needed(struct planner *pl, const char *source)
 			       pl->s->dir, source, r == -ENOEXEC ? why.msg : strerror(-r));
 	for (size_t i = 0; i < info.nneeded && !r; i++) {
 		const char *so = info.needed[i];
+		char key[300];
 
-		if (!strcmp(so, AC_HOST_LOADER_SONAME) || has(&pl->sonames, so) ||
-		    in_plan(pl->plan, so))
+		/* the same soname of the other ABI is another library */
+		snprintf(key, sizeof(key), "%s%s", info.class32 ? "i386:" : "", so);
+		if (!strcmp(so, info.class32 ? AC_HOST32_LOADER_SONAME : AC_HOST_LOADER_SONAME) ||
+		    has(&pl->sonames, key) || in_plan(pl->plan, so, info.class32))
 			continue;
-		if (!(r = push(&pl->sonames, so)))
-			r = serve_library(pl, so, source);
+		if (!(r = push(&pl->sonames, key)))
+			r = serve_library(pl, so, source, info.class32);
 	}
 	ac_elf_info_free(&info);
 	return r;
@@ -706,14 +777,17 @@ static int uses_bfd_plugins(const char *program)
 	return 0;
 }
 
-static int serve_plugins(struct planner *pl, struct ac_pkg *const *owners, size_t n)
+static int serve_plugins(struct planner *pl, char *const *programs, struct ac_pkg *const *owners,
+			 size_t n)
 {
 	char dir[AC_PATH_MAX];
 	int r = 0, bfd = 0, unserved = 0;
 
 	for (size_t i = 0; i < n && !r; i++) {
-		/* binutils-TRIPLET: its libbfd scans /usr/lib/TRIPLET/bfd-plugins */
-		if (!strncmp(owners[i]->name, "binutils-", 9) && !bfd) {
+		/* binutils-TRIPLET: its libbfd scans /usr/lib/TRIPLET/bfd-plugins
+		 * (the assembler reads no objects) */
+		if (!strncmp(owners[i]->name, "binutils-", 9) && !bfd &&
+		    !served32(owners[i], programs[i])) {
 			int a, b;
 
 			bfd = 1;
@@ -791,6 +865,23 @@ static int plan_retells(struct planner *pl, const char *view, const char *source
 	return r;
 }
 
+/* The i386 loader, for the 32-bit programs (served32). */
+static int serve_loader32(struct planner *pl, struct ac_pkg *libc)
+{
+	char pkgdir[1024], source[AC_PATH_MAX];
+	int r;
+
+	if (!in_store_arch(pl, libc, 1))
+		return 0;
+	ac_store_pkgdir_arch(libc, "i386", pkgdir, sizeof(pkgdir));
+	r = ac_store_resolve(pl->s, pkgdir, "lib/i386-linux-gnu/" AC_HOST32_LOADER_SONAME, source,
+			     sizeof(source), NULL);
+	if (r < 0)
+		return ac_fail(pl->err, -ENOPKG, "libc6 %s (i386) in %s has no %s",
+			       ac_store_version(libc), pl->s->dir, AC_HOST32_LOADER_SONAME);
+	return serve(pl, AC_VREL_LDSO32, source);
+}
+
 /* The loader, and each program at its canonical path. */
 static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 			  struct ac_pkg **owners)
@@ -798,7 +889,7 @@ static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 	struct ac_pkg *libc = ac_rootdb_pkg(pl->db, "libc6");
 	char listed[AC_PATH_MAX], pkgdir[1024], source[AC_PATH_MAX];
 	size_t progcap = 0;
-	int r;
+	int r, loader32 = 0;
 
 	if (!libc)
 		return ac_fail(pl->err, -ENOPKG,
@@ -818,19 +909,25 @@ static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 			return r;
 	}
 	for (size_t i = 0; i < n; i++) {
+		int class32;
+
 		if ((r = ac_program_check(pl->db, programs[i], &owners[i], pl->err)))
 			return r;
-		if (!in_store(pl, owners[i]))
+		class32 = served32(owners[i], programs[i]);
+		if (class32 && !loader32 && (r = serve_loader32(pl, libc)) < 0)
+			return r;
+		loader32 |= class32;
+		if (!in_store_arch(pl, owners[i], class32))
 			continue;
 		ac_rootdb_owner(pl->db, programs[i], listed, sizeof(listed));
-		ac_store_pkgdir(owners[i], pkgdir, sizeof(pkgdir));
+		ac_store_pkgdir_arch(owners[i], class32 ? "i386" : "amd64", pkgdir, sizeof(pkgdir));
 		r = ac_store_resolve(pl->s, pkgdir, listed + 1, source, sizeof(source), NULL);
 		if (r < 0 || !is_elf_file(pl->s, source))
 			return ac_fail(pl->err, -ENOPKG,
-				       "%s has no host equivalent: %s %s (amd64) does not ship %s as "
+				       "%s has no host equivalent: %s %s (%s) does not ship %s as "
 				       "a program",
 				       programs[i], owners[i]->name, ac_store_version(owners[i]),
-				       listed);
+				       class32 ? "i386" : "amd64", listed);
 		if ((r = serve(pl, programs[i] + 1, source)) < 0)
 			return r;
 		if (pl->plan->nprograms == progcap) {
@@ -845,8 +942,14 @@ static int serve_programs(struct planner *pl, char *const *programs, size_t n,
 		if (!(pl->plan->programs[pl->plan->nprograms] = strdup(programs[i])))
 			return -ENOMEM;
 		pl->plan->nprograms++;
-		if ((r = add_tree(pl, owners[i])))
+		if (class32) {
+			/* its package's private libraries (libbfd-VERSION-TARGET.so) */
+			if ((r = walk_tree(pl, pkgdir, AC_HOST32_LIB + 1, 0)) ||
+			    (r = walk_tree(pl, pkgdir, AC_HOST32_USRLIB + 1, 0)))
+				return r;
+		} else if ((r = add_tree(pl, owners[i]))) {
 			return r;
+		}
 	}
 	return 0;
 }
@@ -862,10 +965,11 @@ static struct elfrec *rec_of(struct planner *pl, const char *source)
 /* The served library named soname (in the host library directories). */
 static const char *source_of_soname(const struct ac_plan *plan, const char *soname)
 {
-	static const char *const dirs[] = {AC_VREL_USRLIB "/", AC_VREL_LIB "/"};
+	static const char *const dirs[] = {AC_VREL_USRLIB "/", AC_VREL_LIB "/",
+					   AC_VREL_USRLIB32 "/", AC_VREL_LIB32 "/"};
 
 	for (size_t i = 0; i < plan->n; i++)
-		for (size_t d = 0; d < 2; d++)
+		for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
 			if (!plan->e[i].link && !strncmp(plan->e[i].view, dirs[d], strlen(dirs[d])) &&
 			    !strcmp(plan->e[i].view + strlen(dirs[d]), soname))
 				return plan->e[i].source;
@@ -893,6 +997,7 @@ static void closure_loads(struct planner *pl)
 				struct elfrec *dep;
 
 				if (!strcmp(rec->needed[k], AC_HOST_LOADER_SONAME) ||
+				    !strcmp(rec->needed[k], AC_HOST32_LOADER_SONAME) ||
 				    !strcmp(rec->needed[k], "libc.so.6"))
 					continue;
 				if ((src = source_of_soname(pl->plan, rec->needed[k])) &&
@@ -926,6 +1031,8 @@ static int plan_all_retells(struct planner *pl)
 	} libdirs[] = {
 		{AC_VREL_USRLIB "/", "/usr/lib/arm-linux-gnueabi/"},
 		{AC_VREL_LIB "/", "/lib/arm-linux-gnueabi/"},
+		{AC_VREL_USRLIB32 "/", "/usr/lib/arm-linux-gnueabi/"},
+		{AC_VREL_LIB32 "/", "/lib/arm-linux-gnueabi/"},
 	};
 	struct ac_plan *plan = pl->plan;
 	size_t n = plan->n;
@@ -950,7 +1057,7 @@ static int plan_all_retells(struct planner *pl)
 		for (size_t k = 0; k < plan->nprograms && !armel[0]; k++)
 			if (!strcmp(plan->programs[k] + 1, e->view))
 				snprintf(armel, sizeof(armel), "%s", plan->programs[k]);
-		for (size_t d = 0; d < 2 && !armel[0]; d++)
+		for (size_t d = 0; d < sizeof(libdirs) / sizeof(libdirs[0]) && !armel[0]; d++)
 			if (!strncmp(e->view, libdirs[d].view, strlen(libdirs[d].view)) && base &&
 			    is_needed(pl, base + 1))
 				snprintf(armel, sizeof(armel), "%s%s", libdirs[d].root,
@@ -1106,7 +1213,7 @@ int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *p
 		return -ENOMEM;
 	if (n && !(r = serve_programs(&pl, programs, n, owners)) &&
 	    !(r = add_companions(&pl, owners, n)))
-		r = serve_plugins(&pl, owners, n);
+		r = serve_plugins(&pl, programs, owners, n);
 	/* The DT_NEEDED closure: each served ELF file in turn. */
 	while (!r && pl.queue.n) {
 		char *src = pl.queue.v[--pl.queue.n];

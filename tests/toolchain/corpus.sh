@@ -15,7 +15,8 @@
 # compiled in the two mixed set-ups (a native driver running the emulated
 # cc1, an emulated driver running the native cc1) and must give the same
 # object again. ld, ar, nm and ranlib are native with the compiler; an LTO
-# build checks their plugins. (as stays emulated: see kbuild-notes/toolchain.md.)
+# build checks their plugins. as (its i386 build, where the machine runs it)
+# is switched with the compiler: kbuild-notes/toolchain.md.
 #
 # Every C file the build does not compile is then compiled alone with the
 # same flags in both modes: the same object, or a failure in both.
@@ -108,7 +109,15 @@ bs=(--binfmt-name "$id" --state-dir "$state" --store "$STORE")
 	{ tail -3 "$OUT/bootstrap.log"; echo "FAIL corpus: accel-bootstrap failed"; exit 1; }
 bootstrapped=1
 ctl() { "$ACCEL_CTL" --state-dir "$state" --root "$root" "$@"; }
-ctl enable "${skew[@]}" gcc > /dev/null
+# The assembler is in the default set where the machine runs its i386 build
+# (kbuild-notes/toolchain.md): then it is switched with the compiler, and
+# both builds differ in where the whole toolchain runs.
+asm=()
+ctl list | cut -f1 | grep -q -- '-as$' && asm=(as)
+tc_on() { ctl enable "${skew[@]}" gcc "${asm[@]}" > /dev/null; }
+tc_off() { ctl disable gcc "${asm[@]}" > /dev/null; }
+echo "the assembler: $([ ${#asm[@]} = 1 ] && echo "switched with the compiler" || echo "emulated in both builds (no i386 host build here)")"
+tc_on
 compiler=$(ctl list | cut -f1 | grep -E '/usr/lib/gcc/|-(gcc|g\+\+|cpp|gcc-ar|gcc-nm|gcc-ranlib)-[0-9]+$|-(strip|objcopy|objdump|readelf|ld\.bfd|ar|nm|ranlib)$' | sort)
 echo "compiler programs served natively: $(echo "$compiler" | wc -l)"
 echo "$compiler" | sed 's/^/  /'
@@ -209,6 +218,10 @@ same() {
 }
 # runs TSV COMM KIND: how many processes named COMM ran KIND in an account.
 runs() { awk -F'\t' -v c="$2" -v k="$3" '$1 == $2 && $9 == c && $4 == k' "$1" | wc -l; }
+# as_runs TSV KIND: the assembler's runs (emulated: named as; native: the
+# view's file, by inode).
+as_ino=$(stat -L -c %i "$root/lib-x86$(readlink -f "$root/usr/bin/as" | sed "s|^$root||")" 2>/dev/null || echo none)
+as_runs() { awk -F'\t' -v k="$2" -v i="$as_ino" '$1 == $2 && $4 == k && (k == "native" ? $8 == i : $9 == "as")' "$1" | wc -l; }
 # How Debian's build configures each package (make-dfsg: autoreconf first).
 configure_hello="./configure -q"
 configure_make="autoreconf -fi && ac_cv_lib_util_getloadavg=no ./configure -q --with-guile=no"
@@ -216,9 +229,9 @@ for src in hello make; do
 	conf=configure_$src
 	as_builder "cd /build/${dir[$src]} && $flags && ${!conf}" > "$OUT/$src.configure.log" 2>&1 ||
 		{ echo "FAIL corpus: $src: configure failed, see $OUT/$src.configure.log"; exit 1; }
-	ctl disable gcc > /dev/null
+	tc_off
 	build "$src" emulated || exit 1
-	ctl enable "${skew[@]}" gcc > /dev/null
+	tc_on
 	build "$src" native || exit 1
 	same "$OUT/$src.emulated" "$OUT/$src.native" "$src"
 	n=$nsame d=$ndiff
@@ -233,18 +246,25 @@ for src in hello make; do
 		no=$(runs "$OUT/$src.$mode.tsv" cc1 "$other")
 		echo "  $mode build: $yes cc1 runs $mode, $no $other"
 		[ "$yes" -gt 0 ] && [ "$no" = 0 ] || { echo "  the $mode build did not run cc1 $mode only"; d=$((d + 1)); }
+		[ ${#asm[@]} = 1 ] || continue
+		# the assembler: emulated by the name the driver runs it by, native
+		# as the view's file (whose name the native drivers share)
+		yes=$(as_runs "$OUT/$src.$mode.tsv" "$mode")
+		no=$(as_runs "$OUT/$src.$mode.tsv" "$other")
+		echo "  $mode build: $yes as runs $mode, $no $other"
+		[ "$yes" -gt 0 ] && [ "$no" = 0 ] || { echo "  the $mode build did not run as $mode only"; d=$((d + 1)); }
 	done
 	# Every other C file of the tree (gnulib replacements the configure
 	# result leaves out, test programs, ...): compiled alone with the build's
 	# flags, in both modes; where one compiles, the other must give the same
 	# object, and where one fails the other must fail too.
 	for mode in emulated native; do
-		if [ "$mode" = emulated ]; then ctl disable gcc > /dev/null; else ctl enable "${skew[@]}" gcc > /dev/null; fi
+		if [ "$mode" = emulated ]; then tc_off; else tc_on; fi
 		as_builder "cd /build/${dir[$src]} && $flags && sh /build/extra.sh /build/extra.$src.$mode" \
 			> "$OUT/$src.extra.$mode.log" 2>&1
 		cp -a "$root/build/extra.$src.$mode" "$OUT/"
 	done
-	ctl enable "${skew[@]}" gcc > /dev/null
+	tc_on
 	same "$OUT/extra.$src.emulated" "$OUT/extra.$src.native" "$src (compiled alone)"
 	e=$nsame ed=$ndiff
 	ef=$(cd "$OUT/extra.$src.emulated" && find . -name '*.failed' | wc -l)
@@ -256,10 +276,12 @@ done
 
 # Mixed: the driver one way, the compiler proper the other. The driver's
 # task is named after the file it runs: natively its canonical file in the
-# view (cut to 15 characters by the kernel), emulated the name make used.
+# view, emulated the name make used.
 one=src/main.o
 nident_corpus=$nident # the mixed checks compare one more file each
-ndriver=$(basename "$driver" | cut -c1-15)
+# Native: by the view file's inode (the native assembler's file has the
+# same first 15 characters, arm-linux-gnuea).
+driver_ino=$(stat -c %i "$root/lib-x86$driver")
 # mixed NAME DRIVER-KIND CC1-KIND
 mixed() {
 	local tsv=$OUT/mixed-$1.tsv
@@ -268,7 +290,8 @@ mixed() {
 		> "$OUT/mixed-$1.log" 2>&1 || { echo "FAIL corpus: mixed $1: compile failed, see $OUT/mixed-$1.log"; return 1; }
 	# (dpkg-buildflags runs the driver too: any number, but all one way)
 	local dn de cn ce
-	dn=$(runs "$tsv" "$ndriver" native) de=$(runs "$tsv" gcc emulated)
+	dn=$(awk -F'\t' -v i="$driver_ino" '$1 == $2 && $4 == "native" && $8 == i' "$tsv" | wc -l)
+	de=$(runs "$tsv" gcc emulated)
 	cn=$(runs "$tsv" cc1 native) ce=$(runs "$tsv" cc1 emulated)
 	if { [ "$2" = native ] && { [ "$dn" = 0 ] || [ "$de" != 0 ]; }; } ||
 		{ [ "$2" = emulated ] && { [ "$de" = 0 ] || [ "$dn" != 0 ]; }; } ||
@@ -285,10 +308,10 @@ mixed() {
 }
 ctl disable "$cc1" > /dev/null
 mixed native-driver native emulated || exit 1
-ctl enable "${skew[@]}" gcc > /dev/null
+tc_on
 ctl disable "$driver" > /dev/null
 mixed emulated-driver emulated native || exit 1
-ctl enable "${skew[@]}" gcc > /dev/null
+tc_on
 # The linker and the archive tools (native with the compiler, with the host
 # builds of their plugins). LTO: hello again with -flto=auto (slim LTO
 # objects: their code is GCC's IR, which only the LTO plugin reads; with
@@ -323,14 +346,14 @@ rm -f m.c
 EOF2
 lto_bad=0
 for mode in emulated native; do
-	if [ "$mode" = emulated ]; then ctl disable gcc > /dev/null; else ctl enable "${skew[@]}" gcc > /dev/null; fi
+	if [ "$mode" = emulated ]; then tc_off; else tc_on; fi
 	"$ACCEL_CTL" --state-dir "$state" account -o "$OUT/lto.$mode.account" --tsv "$OUT/lto.$mode.tsv" -- \
 		"${builder[@]}" sh -c "cd /build/${dir[hello]} && $flags && sh /build/lto.sh /build/lto.$mode" \
 		> "$OUT/lto.$mode.log" 2>&1 || { echo "FAIL corpus: lto ($mode) failed, see $OUT/lto.$mode.log and $root/build/lto.$mode/make.log"; lto_bad=1; }
 	rm -rf "$OUT/lto.$mode"
 	cp -a "$root/build/lto.$mode" "$OUT/"
 done
-ctl enable "${skew[@]}" gcc > /dev/null
+tc_on
 if [ "$lto_bad" = 0 ]; then
 	grep -q 'plugin needed' "$OUT/lto.native/nm.txt" "$OUT/lto.native/nm-libhello.txt" &&
 		{ echo "  lto: nm found no plugin for the LTO objects"; lto_bad=1; }

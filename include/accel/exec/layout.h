@@ -68,6 +68,19 @@
 #define AC_VREL_LIB AC_VREL_RESERVED "/lib-x"
 #define AC_VIEW_LIB AC_VIEW_DIR "/" AC_VREL_LIB
 #define AC_HOST_LOADER_SONAME "ld-linux-x86-64.so.2"
+/* The same for the host's 32-bit ABI (i386), whose programs the view serves
+ * where only they are faithful (accel/view/plan.h: as): PT_INTERP
+ * /lib/ld-linux.so.2 (18 bytes) and the two multiarch directories. */
+#define AC_HOST32_LDSO "/lib/ld-linux.so.2"
+#define AC_VREL_LDSO32 AC_VREL_RESERVED "/l2"
+#define AC_VIEW_LDSO32 AC_VIEW_DIR "/" AC_VREL_LDSO32
+#define AC_HOST32_USRLIB "/usr/lib/i386-linux-gnu"
+#define AC_VREL_USRLIB32 AC_VREL_RESERVED "/usrlib3"
+#define AC_VIEW_USRLIB32 AC_VIEW_DIR "/" AC_VREL_USRLIB32
+#define AC_HOST32_LIB "/lib/i386-linux-gnu"
+#define AC_VREL_LIB32 AC_VREL_RESERVED "/li3"
+#define AC_VIEW_LIB32 AC_VIEW_DIR "/" AC_VREL_LIB32
+#define AC_HOST32_LOADER_SONAME "ld-linux.so.2"
 /* Where the host builds of the root's BFD plugins are served (libdep, the
  * LTO plugin of the root's GCC): host binutils look here instead of the
  * root's /usr/lib/TRIPLET/bfd-plugins (accel/view/elfview.h). */

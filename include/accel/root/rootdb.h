@@ -39,7 +39,8 @@ struct ac_pkg {
 	int ma_same;       /* Multi-Arch: same (its list is NAME:armel.list) */
 	int toolchain;     /* gcc-N, cpp-N, g++-N: served from a toolchain build */
 	unsigned companions; /* enum ac_companion bits of its file list */
-	int wanted;        /* planner: needed in the store */
+	int wanted;        /* planner: its amd64 build needed in the store */
+	int wanted32;      /* planner: its i386 build needed too (accel/view/plan.h) */
 };
 
 struct ac_path_owner; /* the root's file index (rootdb.c) */

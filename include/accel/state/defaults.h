@@ -13,7 +13,10 @@
  * gettext, gettext-base, groff-base, xsltproc, install-info: each checked
  * emulated against native in tests/e2e/identity.sh); and the compiler once
  * it is faithful: when the store holds the host build of the exact GCC
- * behind the root's /usr/bin/gcc (accel-build-toolchain). Left out:
+ * behind the root's /usr/bin/gcc (accel-build-toolchain); and binutils'
+ * assembler, whose faithful host build is the i386 one (accel/view/plan.h),
+ * where the kernel runs i386 programs and apt has i386 packages
+ * (ac_assembler_ready). Left out:
  * python3 (its extension modules, README), doxygen (libLLVM's host
  * target tables and default triple are not verified).
  */
@@ -28,5 +31,11 @@
 /* Add the default set of db's root to *set (count *n): the whole set is
  * then sorted and without repeats. Returns 0 or -errno. */
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n);
+/* Can this machine run the root's assembler natively? 1, or 0 with the
+ * reason and the fix in why. */
+int ac_assembler_ready(char *why, size_t size);
+/* The canonical path of the root's /usr/bin/as into out, if binutils'
+ * (1), else 0. */
+int ac_default_assembler(const struct ac_rootdb *db, char *out, size_t size);
 
 #endif /* ACCEL_STATE_DEFAULTS_H */

@@ -4,7 +4,9 @@
  * package versions, fetched and unpacked once, shared by every root.
  *
  * Owns STORE/debs (the verified .deb files) and STORE/pkgs/NAME_VERSION_amd64
- * (each unpacked whole or not at all), and names STORE/toolchains/gcc-N_VERSION
+ * (each unpacked whole or not at all; NAME_VERSION_i386 for the few programs
+ * whose faithful host build is the 32-bit one, and their libraries:
+ * accel/view/plan.h), and names STORE/toolchains/gcc-N_VERSION
  * (host builds of a root's GCC, made by accel-build-toolchain, never
  * downloaded). Fetching is `apt-get download NAME:amd64=VERSION` (apt
  * verifies) after `apt-cache madison` says which versions exist; nothing
@@ -38,19 +40,26 @@ struct ac_store {
 /* Open (creating) the store at dir and lock it for this process. */
 int ac_store_open(struct ac_store *s, const char *dir, struct ac_err *err);
 void ac_store_close(struct ac_store *s);
-/* Make sure every package of db with wanted set is unpacked in the store,
- * downloading what is missing in one apt-get run. Version skew: refused
+/* Make sure every package of db with wanted set is unpacked in the store
+ * (with wanted32, its i386 build too; apt must know the i386 architecture:
+ * `dpkg --add-architecture i386`), downloading what is missing in one
+ * apt-get run. Version skew: refused
  * (-ENOPKG, naming package and both versions) unless s->allow_skew, where
  * store_version records what was taken instead. */
 int ac_store_fetch(struct ac_store *s, struct ac_rootdb *db, struct ac_err *err);
 /* Is p (with wanted set or not) unpacked in the store? */
 int ac_store_has(const struct ac_store *s, const struct ac_pkg *p);
+/* The same for its build for arch ("amd64" or "i386"). */
+int ac_store_has_arch(const struct ac_store *s, const struct ac_pkg *p, const char *arch);
 /* "pkgs/NAME_VERSION_amd64" of p in the store (store_version); for the
  * compiler packages (p->toolchain) "toolchains/gcc-N_VERSION": the host
  * build of the root's GCC made by accel-build-toolchain, never Debian's
  * amd64 gcc-N (which targets amd64). A missing toolchain is not downloaded:
  * ac_store_fetch refuses (-ENOPKG) with the command that builds it. */
 int ac_store_pkgdir(const struct ac_pkg *p, char *out, size_t size);
+/* "pkgs/NAME_VERSION_ARCH": ac_store_pkgdir for another host architecture
+ * (never a toolchain's). */
+int ac_store_pkgdir_arch(const struct ac_pkg *p, const char *arch, char *out, size_t size);
 /* The version the store holds of p: store_version, or the root's. */
 const char *ac_store_version(const struct ac_pkg *p);
 /* Is the toolchain for p (exact version, or store_version) in the store? */

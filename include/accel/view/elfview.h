@@ -24,9 +24,18 @@
  *     /etc/ld.so.preload, which are the armel root's files, point into the
  *     view's reserved directory instead (an empty cache, no preload).
  *
+ * i386 files (the few programs served as their 32-bit build, accel/view/plan.h)
+ * get the same rules with the host's 32-bit names: PT_INTERP AC_VIEW_LDSO32
+ * (for /lib/ld-linux.so.2), /usr/lib/i386-linux-gnu -> AC_VIEW_USRLIB32,
+ * /lib/i386-linux-gnu -> AC_VIEW_LIB32, the loader ld-linux.so.2; and the
+ * i386 C library (DT_SONAME libc.so.6) is told armel's obstack defaults:
+ * default chunk size 4072 and alignment 8 where i386 glibc has 4064 and 4,
+ * two immediates in _obstack_begin and _obstack_begin_1 (GNU as lays out its
+ * frags by them; elfview.c plan_obstack), or the file is refused.
+ *
  * ac_elf_inspect() reads a file image (libelf over memory), refusing anything
  * malformed with a message; it returns 0 or -errno (-ENOEXEC: not a usable
- * x86_64 ELF file, the message says why). Nothing here exits or allocates
+ * x86_64 or i386 ELF file, the message says why). Nothing here exits or allocates
  * beyond the returned structure.
  */
 #ifndef ACCEL_VIEW_ELFVIEW_H
@@ -51,7 +60,8 @@ struct ac_patch {
 };
 
 struct ac_elf_info {
-	int is_loader;             /* DT_SONAME is ld-linux-x86-64.so.2 */
+	int is_loader;             /* DT_SONAME is the host loader's */
+	int class32;               /* an i386 file (ELFCLASS32, EM_386) */
 	int has_interp;
 	int is_exec;               /* ET_EXEC, or ET_DYN with PT_INTERP */
 	char soname[256];

@@ -13,6 +13,15 @@
  * that serves ar, nm, ranlib or ld is refused (-ENOPKG) when a plugin of
  * BFD's directories has no host build (the root's GCC not built).
  *
+ * One kind of program is served from its i386 build instead: binutils'
+ * assembler (TRIPLET-as), whose amd64 build writes other bytes (64-bit
+ * expressions, frag layout by word size: kbuild-notes/toolchain.md). It gets
+ * the i386 loader at AC_VREL_LDSO32, the i386 libraries of its DT_NEEDED
+ * closure under AC_VREL_LIB32 and AC_VREL_USRLIB32 (fetched as NAME:i386 of
+ * the same versions, pkgs/NAME_VERSION_i386), and its own package's i386
+ * libraries (libbfd-VERSION-TARGET.so); no other multiarch tree. The view
+ * tells that C library armel's obstack defaults (accel/view/elfview.h).
+ *
  * Planning is two steps, so that nothing is fetched while planning:
  *   1. ac_plan_want() marks in the root database every package the plan
  *      will need, read from the root's own armel files (a program's host
