@@ -222,7 +222,6 @@ static int check_versions(struct ac_store *s, const struct miss *miss, size_t n,
 		     line = strtok_r(NULL, "\n", &save)) {
 			char name[256], ver[256];
 			const char *tail = strrchr(line, '|');
-
 			size_t nl = strlen(p->name);
 
 			/* a foreign architecture's lines name it: "libc6:i386 | ..." */
@@ -257,8 +256,24 @@ static int check_versions(struct ac_store *s, const struct miss *miss, size_t n,
 				 p->name, p->version);
 			goto out;
 		}
-		/* The i386 builds take the amd64 one's version (one store_version). */
-		if (!s->allow_skew || strcmp(arch, "amd64")) {
+		/* One store_version for both builds: an i386 build skews only to
+		 * the version its amd64 build took, if that one did. */
+		if (strcmp(arch, "amd64")) {
+			const char *sv = p->store_version;
+			int has = 0;
+
+			for (const char *at = offered; sv && s->allow_skew && (at = strstr(at, sv)); at++)
+				has |= (at == offered || at[-1] == ' ') &&
+				       (!at[strlen(sv)] || at[strlen(sv)] == ',');
+			if (has)
+				continue;
+			r = ac_fail(err, -ENOPKG,
+				 "%s: the root has %s (%s) but apt offers only %s for %s; run "
+				 "apt-get update, or disable the programs that need it",
+				 p->name, p->version, p->arch, offered, arch);
+			goto out;
+		}
+		if (!s->allow_skew) {
 			r = ac_fail(err, -ENOPKG,
 				 "%s: the root has %s (%s) but apt offers only %s for %s; run "
 				 "apt-get update, or pass --allow-skew to use %s",
