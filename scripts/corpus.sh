@@ -93,7 +93,7 @@ native_build() {
 		sh -c "cd '$dir/native/src/tree' && exec dpkg-buildpackage -us -uc -b --rules-requires-root" \
 		> "$dir/native/build.log" 2>&1 || { echo "n/a"; return; }
 	t1=$(date +%s.%N)
-	echo "$t0 $t1" | awk '{ printf "%.0f\n", $2 - $1 }' | tee "$dir/native/seconds"
+	echo "$t0 $t1" | awk '{ printf "%.1f\n", $2 - $1 }' | tee "$dir/native/seconds"
 }
 
 # try_build: compare-build for the entry (spec, dir, ref, cmp_args), or only
