@@ -50,6 +50,7 @@
 #include "accel/root/rootdb.h"
 #include "accel/store/store.h"
 #include "accel/state/rootstate.h"
+#include "accel/view/plan.h"
 #include "commands.h"
 
 
@@ -140,7 +141,7 @@ static int rules(struct ac_account *a, const char *state_dir)
 struct known {
 	char comm[COMM_MAX + 1];
 	char *path, *pkg, *version; /* the canonical path, its package */
-	int toolchain, compiler, in_store, binutils;
+	int toolchain, compiler, in_store, assembler;
 	size_t root;
 };
 
@@ -189,7 +190,7 @@ static int known_add(struct origins *o, const char *comm, const char *path,
 	}
 	k->toolchain = pkg->toolchain;
 	k->compiler = compiler;
-	k->binutils = !strncmp(pkg->name, "binutils", 8);
+	k->assembler = ac_plan_served32(pkg->name, path);
 	ac_store_pkgdir(pkg, dir, sizeof(dir));
 	snprintf(full, sizeof(full), "%s/%s", store, dir);
 	k->in_store = store[0] && !stat(full, &st);
@@ -303,7 +304,7 @@ static void advice(const struct origins *o, const struct known *k, char *line, s
 	else if (k->compiler)
 		snprintf(line, size, "  [%s %s; with the compiler: accelctl%s enable gcc]", k->pkg,
 			 k->version, root);
-	else if (k->binutils)
+	else if (k->assembler)
 		snprintf(line, size, "  [%s %s; its i386 build: accelctl%s enable %s (the kernel must "
 			 "run i386 programs and apt know i386: kbuild-notes/toolchain.md)]",
 			 k->pkg, k->version, root, k->path);

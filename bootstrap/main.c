@@ -662,11 +662,11 @@ static void plan_view(struct bootstrap *b)
 		ac_die_errno(AC_EXIT_FAILURE, -r, "read %s/" AC_STATE_ENABLED, b->rs.dir);
 	if (!b->no_defaults &&
 	    (!state_has(b, AC_STATE_ENABLED) || state_has(b, AC_STATE_FOLLOW))) {
-		char as[PATH_MAX], why[256];
+		char why[256];
 
-		if ((r = ac_default_set(&db, &store, &set, &n)))
+		if ((r = ac_default_set(&db, &store, &set, &n, why, sizeof(why))))
 			ac_die_errno(AC_EXIT_FAILURE, -r, "the default set of %s", b->root);
-		if (ac_default_assembler(&db, as, sizeof(as)) && !ac_assembler_ready(why, sizeof(why)))
+		if (why[0])
 			ac_info("%s", why);
 		state_put(b, AC_STATE_FOLLOW, "1\n");
 	}

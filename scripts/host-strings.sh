@@ -26,11 +26,11 @@
 #            the names it is given (a DT_RUNPATH removed after the link, as
 #            Debian's cross binutils have, leaves its string unread there)
 #   unmapped every copy lies outside every PT_LOAD segment (debug sections
-#            of an unstripped library): never in a process's memory
+#            of an unstripped library, .gnu_debugaltlink paths): never in a
+#            process's memory
 #   interp   PT_INTERP, which the view rewrites to its own loader
 #   alias    a host multiarch path the view rewrites to its same-length alias,
 #            in a file that loads code through it (the loader, dlopen callers)
-#   debug    a .gnu_debugaltlink path (only debuggers read it)
 #   known    differs, and KNOWN (tab-separated PROGRAM STRING REASON lines)
 #            says why that is harmless
 #   DIFFERS  differs and nothing says why: a build could tell
@@ -150,8 +150,6 @@ while IFS=$'\t' read -r view prog; do
 			class=unmapped
 		elif [ "$s" = "$interp" ]; then
 			class=interp
-		elif [[ $s == /usr/lib/debug/.dwz/* ]]; then
-			class=debug
 		elif [ "$loads" = 1 ] &&
 			grep -qE '(^|[^a-zA-Z0-9_.+~@$/-])/(usr/)?lib/(x86_64|i386)-linux-gnu(/|$|:)' <<<"$s"; then
 			class=alias

@@ -15,6 +15,7 @@
 #include "accel/base/spawn.h"
 #include "accel/base/util.h"
 #include "accel/exec/canon.h"
+#include "accel/view/plan.h"
 
 /*
  * Does the kernel run i386 programs (CONFIG_IA32_EMULATION, not switched
@@ -94,7 +95,7 @@ int ac_default_assembler(const struct ac_rootdb *db, char *out, size_t size)
 	struct ac_pkg *owner;
 
 	return ac_canon(db->rootfd, "/", "/usr/bin/as", out, size) > 0 &&
-	       !ac_program_check(db, out, &owner, NULL) && !strncmp(owner->name, "binutils-", 9);
+	       !ac_program_check(db, out, &owner, NULL) && ac_plan_served32(owner->name, out);
 }
 
 static const char *const default_packages[] = {
@@ -108,7 +109,8 @@ static const char *const default_packages[] = {
 	"groff-base", "xsltproc", "install-info",
 };
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
-int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n)
+int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n,
+		   char *why, size_t why_size)
 {
 	struct ac_pkg *gcc;
 	char **cc = NULL;
@@ -140,9 +142,10 @@ int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char **
 		return r;
 	/* binutils' assembler, where this machine can run its i386 build. */
 	{
-		char as[AC_PATH_MAX], why[256];
+		char as[AC_PATH_MAX];
 
-		if (ac_default_assembler(db, as, sizeof(as)) && ac_assembler_ready(why, sizeof(why)) &&
+		why[0] = '\0';
+		if (ac_default_assembler(db, as, sizeof(as)) && ac_assembler_ready(why, why_size) &&
 		    (r = ac_strv_add(set, n, as)) < 0)
 			return r;
 	}

@@ -487,6 +487,7 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 		r = 0;
 	if (r)
 		goto out;
+	abi = info->class32 ? &abi32 : &abi64;
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
 		GElf_Shdr sh;
 
@@ -516,7 +517,6 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 			r = fail(err, "bad PT_INTERP");
 			goto out;
 		}
-		abi = info->class32 ? &abi32 : &abi64;
 		if (ph.p_filesz < strlen(abi->ldso) + 1) {
 			r = fail(err, "PT_INTERP of %llu bytes is too short for %s",
 				 (unsigned long long)ph.p_filesz, abi->ldso);
@@ -526,7 +526,6 @@ int ac_elf_inspect(const unsigned char *buf, size_t len, struct ac_elf_info *inf
 		if ((r = ac_patch_add(info, ph.p_offset, abi->ldso, strlen(abi->ldso) + 1)))
 			goto out;
 	}
-	abi = info->class32 ? &abi32 : &abi64;
 	info->is_exec = eh.e_type == ET_EXEC || info->has_interp;
 	if ((r = read_dynamic(e, info, err)))
 		goto out;

@@ -153,11 +153,16 @@ static unsigned companions_of(const struct ac_pkg *p, int perl)
  * view tells its C library armel's obstack defaults (elfview.c
  * plan_obstack). kbuild-notes/toolchain.md has the whole argument.
  */
-static int served32(const struct ac_pkg *owner, const char *program)
+int ac_plan_served32(const char *pkg, const char *program)
 {
 	size_t l = strlen(program);
 
-	return !strncmp(owner->name, "binutils-", 9) && l > 3 && !strcmp(program + l - 3, "-as");
+	return !strncmp(pkg, "binutils-", 9) && l > 3 && !strcmp(program + l - 3, "-as");
+}
+
+static int served32(const struct ac_pkg *owner, const char *program)
+{
+	return ac_plan_served32(owner->name, program);
 }
 
 /* ----------------------------------------------------------- step 1: want */

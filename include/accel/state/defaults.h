@@ -29,8 +29,11 @@
 #include "accel/store/store.h"
 
 /* Add the default set of db's root to *set (count *n): the whole set is
- * then sorted and without repeats. Returns 0 or -errno. */
-int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n);
+ * then sorted and without repeats. why (at least 1 byte) gets the reason
+ * the root's assembler is left out (ac_assembler_ready), or "". Returns 0
+ * or -errno. */
+int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n,
+		   char *why, size_t why_size);
 /* Can this machine run the root's assembler natively? 1, or 0 with the
  * reason and the fix in why. */
 int ac_assembler_ready(char *why, size_t size);

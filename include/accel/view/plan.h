@@ -95,5 +95,8 @@ int ac_plan_build(struct ac_rootdb *db, const struct ac_store *s, char *const *p
 int ac_plan_make(struct ac_rootdb *db, struct ac_store *s, char *const *programs, size_t n,
 		 struct ac_plan *plan, struct ac_err *err);
 void ac_plan_free(struct ac_plan *plan);
+/* Is program (a canonical root path) of package pkg served as its i386
+ * build (binutils' TRIPLET-as)? */
+int ac_plan_served32(const char *pkg, const char *program);
 
 #endif /* ACCEL_VIEW_PLAN_H */
