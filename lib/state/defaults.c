@@ -107,8 +107,17 @@ static const char *const default_packages[] = {
 	/* the build systems' own tools, where a build installs them */
 	"cmake", "ninja-build", "pkgconf-bin", "bison", "flex", "gettext", "gettext-base",
 	"groff-base", "xsltproc", "install-info",
+	/* what debhelper runs besides them: fakeroot's daemon (its SysV and TCP
+	 * messages have one layout on armel and amd64), dwz (equal output on
+	 * armel files), hostname */
+	"fakeroot", "dwz", "hostname",
 };
-static const char *const default_extra[] = {"/usr/bin/dpkg-deb"};
+/* Single programs of packages whose other programs are not faithful
+ * (util-linux's setarch and lscpu). Left out: getconf, whose answers
+ * (LONG_BIT) are the ABI's; man-db's man-recode, whose private libraries
+ * its DT_RUNPATH finds at /usr/lib/man-db, a root path where the root has
+ * the armel files (the view serves host libraries only under /lib-x86). */
+static const char *const default_extra[] = {"/usr/bin/dpkg-deb", "/usr/bin/getopt"};
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n,
 		   char *why, size_t why_size)
 {

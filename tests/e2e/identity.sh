@@ -37,6 +37,29 @@ bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
 TOOLS="cmake pkgconf ninja-build bison flex gettext groff-base xsltproc"
 # shellcheck disable=SC2086
 bash "$SRCDIR/scripts/buildd-root.sh" new "$emu" $TOOLS
+# dwz's input: two armel programs with debug information sharing a header,
+# compiled once (emulated) so that both roots start from the same bytes.
+mkdir -p "$emu/dw"
+{
+	for i in $(seq 1 30); do
+		printf 'struct s%d { int a; long b; char *c; double d%d; struct s%d *up; };
+' "$i" "$i" $((i > 1 ? i - 1 : 1))
+		printf 'static inline int in%d(const struct s%d *p) { return p ? (int)sizeof(*p) + p->a : %d; }
+' "$i" "$i" "$i"
+	done
+} > "$emu/dw/common.h"
+for f in 1 2; do
+	{
+		echo '#include "common.h"'
+		for i in $(seq 1 30); do printf 'int f%d_%d(struct s%d *p, int n) { int r = 0; while (n--) r += in%d(p); return r; }
+' "$f" "$i" "$i" "$i"; done
+		printf 'int main(int c, char **v) { (void)v; return f%d_1(0, c); }
+' "$f"
+	} > "$emu/dw/p$f.c"
+done
+bash "$SRCDIR/scripts/buildd-root.sh" mount "$emu"
+chroot "$emu" sh -c 'cd /dw && gcc -g -O2 -o p1 p1.c && gcc -g -O2 -o p2 p2.c && rm p1.c p2.c common.h'
+bash "$SRCDIR/scripts/buildd-root.sh" umount "$emu"
 cp -a "$emu" "$acc"
 for r in "$emu" "$acc"; do
 	bash "$SRCDIR/scripts/buildd-root.sh" mount "$r"
@@ -84,6 +107,15 @@ echo "file: $(file -b /bin/ls /lib/arm-linux-gnueabi/libc.so.6 /usr/share/misc/c
 echo "NSS: $(id -un) $(id -gn) $(stat -c %U:%G /build) $(ls -ld /build | awk '{print $3":"$4}')"
 rm -rf fr && mkdir fr && cd fr
 echo "fakeroot: $(fakeroot sh -c 'touch f; chown 123:456 f; mknod n c 1 3; mkdir d; chown 0:0 d; tar -cf t.tar f n d; tar -tvf t.tar --numeric-owner | awk "{print \$1, \$2}"; ls -ln f | cut -d" " -f3,4; id -u' | tr '\n' ' ')"
+rm -f g h && touch g h
+# faked serves emulated and native clients alike: an emulated perl (it names
+# a build directory) and native coreutils write and read the same entries.
+echo "fakeroot across: $(fakeroot sh -c 'perl -I/build/none -e "chown 77, 88, q(g)" 2>&1; stat -c %u:%g g; chown 55:66 h; perl -I/build/none -e "print join(q(:), (stat q(h))[4,5])"' | tr '\n' ' ')"
+cd /build
+echo "getopt: $({ getopt -o ab:c:: -l long:,opt:: -n prog -- -a -b x --long=y --opt -cz 'a b' -- -q; getopt -o a -- -z 2>&1 || echo "status $?"; getopt -T || echo "status $?"; } | tr '\n' ' ')"
+echo "hostname: $(hostname) $(hostname -s) $(hostname --version 2>&1 | head -n 1)"
+rm -rf dw && cp -r /dw dw && cd dw && cp p1 one
+echo "dwz: $({ dwz -mcommon.debug -M/usr/lib/debug/.dwz/arm-linux-gnueabi/p.debug -- p1 p2 2>&1; dwz -- one 2>&1; echo $?; md5sum p1 p2 common.debug one | cut -c1-12; dwz --version 2>&1 | head -n 1; } | tr '\n' ' ')"
 cd /build
 echo "pkg-config: $(pkg-config --variable pc_path pkg-config) | $(pkg-config --cflags --libs libtirpc) | $(pkg-config --libs --static libcrypt)"
 echo "pkgconf personality: $(pkgconf --dump-personality | tr '\n' ' ')"
@@ -136,7 +168,7 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 35 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 39 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
 check "emulated cmake saw the root's machine" 1 \
 	"$(grep -c '^cmake: CMAKE_HOST_SYSTEM_PROCESSOR=armv7l .*CMAKE_LIBRARY_ARCHITECTURE=arm-linux-gnueabi CMAKE_SIZEOF_VOID_P=4 ' /tmp/$id.emu)"
 check "emulated pkg-config searched the root's directories" 1 \
@@ -150,6 +182,9 @@ check "the XS module was built for armel and its test passed" 1 \
 check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi armel" \
 	"$(grep '^dpkg-architecture:' /tmp/$id.emu)"
 check "fakeroot recorded the faked owner" 1 "$(grep -c '^fakeroot: .*123/456' /tmp/$id.emu)"
+check "getopt ran to its end" 1 "$(grep -c '^getopt: .* status 1 status 4 $' /tmp/$id.emu)"
+check "faked answered both kinds of client" 1 "$(grep -c '^fakeroot across: 77:88 55:66$' /tmp/$id.emu)"
+check "dwz rewrote the programs and wrote the common file" 1 "$(grep -c '^dwz: 0 [0-9a-f]\{12\} [0-9a-f]\{12\} [0-9a-f]\{12\} [0-9a-f]\{12\} dwz version' /tmp/$id.emu)"
 cat /tmp/$id.emu
 rm -f /tmp/$id.emu /tmp/$id.acc
 
@@ -179,7 +214,8 @@ grep -q '^accelctl account: emulated root programs 0.0 s' /tmp/$id.acct ||
 	{ cat /tmp/$id.acct; check "no emulated root program in that run" 1 0; }
 rm -f /tmp/$id.acct
 # The tools the probe compared ran natively: the view serves them.
-for t in cmake ctest cpack ninja pkgconf dpkg bison flex xgettext msgfmt groff xsltproc; do
+for t in cmake ctest cpack ninja pkgconf dpkg bison flex xgettext msgfmt groff xsltproc \
+	faked-sysv dwz getopt hostname; do
 	served=0
 	grep -qE "^# program (/usr)?/bin/$t\$" "$state"/roots/*/manifest && served=1
 	check "$t is in the default set and served natively" 1 "$served"
