@@ -112,12 +112,11 @@ static const char *const default_packages[] = {
 	 * armel files), hostname */
 	"fakeroot", "dwz", "hostname",
 };
-/* Single programs of packages whose other programs are not faithful
- * (util-linux's setarch and lscpu). Left out: getconf, whose answers
- * (LONG_BIT) are the ABI's; man-db's man-recode, whose private libraries
- * its DT_RUNPATH finds at /usr/lib/man-db, a root path where the root has
- * the armel files (the view serves host libraries only under /lib-x86). */
-static const char *const default_extra[] = {"/usr/bin/dpkg-deb", "/usr/bin/getopt"};
+/* Single programs of packages whose other programs are not checked
+ * (util-linux's setarch and lscpu, man-db's man). Left out: getconf, whose
+ * answers (LONG_BIT) are the ABI's. */
+static const char *const default_extra[] = {"/usr/bin/dpkg-deb", "/usr/bin/getopt",
+					    "/usr/bin/man-recode"};
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n,
 		   char *why, size_t why_size)
 {

@@ -536,6 +536,58 @@ static int serve_library32(struct planner *pl, struct ac_pkg *p, const char *son
 		       source, soname, p->name, p->name, ac_store_version(p), soname);
 }
 
+/*
+ * A private library: soname is in none of the root's library directories,
+ * but the package of source (a store file, "pkgs/NAME_VERSION_amd64/...")
+ * ships it in a directory of its own under /usr/lib, and the root's armel
+ * build of that package has the same file there (man-db's
+ * /usr/lib/man-db/libman-2.11.2.so, which its programs find through
+ * DT_RUNPATH). The host loader skips the armel file that DT_RUNPATH names
+ * (wrong ELF class) and goes on to its default directories, where the view
+ * serves the host file under the same name. 1 served, 0 none, or -errno.
+ */
+static int serve_private(struct planner *pl, const char *soname, const char *source)
+{
+	char pkgdir[1024], rel[AC_PATH_MAX], found[AC_PATH_MAX], view[AC_PATH_MAX];
+	char inroot[AC_PATH_MAX], listed[AC_PATH_MAX];
+	const char *end = strncmp(source, "pkgs/", 5) ? NULL : strchr(source + 5, '/');
+	struct dirent *de;
+	DIR *d;
+	int dfd, r = 0;
+
+	if (!end || (size_t)(end - source) >= sizeof(pkgdir))
+		return 0;
+	memcpy(pkgdir, source, (size_t)(end - source));
+	pkgdir[end - source] = '\0';
+	snprintf(rel, sizeof(rel), "%s/usr/lib", pkgdir);
+	dfd = openat(pl->s->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while (!r && (de = readdir(d))) {
+		struct ac_pkg *owner;
+		size_t nl;
+
+		if (de->d_name[0] == '.' || strstr(de->d_name, "-linux-gnu"))
+			continue; /* the multiarch directories are the loader's own */
+		if ((size_t)snprintf(inroot, sizeof(inroot), "/usr/lib/%s/%s", de->d_name,
+				     soname) >= sizeof(inroot) ||
+		    ac_store_resolve(pl->s, pkgdir, inroot + 1, found, sizeof(found), NULL) < 0)
+			continue;
+		owner = ac_rootdb_owner(pl->db, inroot, listed, sizeof(listed));
+		nl = owner ? strlen(owner->name) : 0;
+		if (!owner || strncmp(pkgdir + 5, owner->name, nl) || pkgdir[5 + nl] != '_')
+			continue; /* not the same package's file in the root */
+		snprintf(view, sizeof(view), "%s/%s", AC_VREL_USRLIB, soname);
+		r = serve(pl, view, found);
+		r = r < 0 ? r : 1;
+	}
+	closedir(d);
+	return r;
+}
+
 /* Serve library soname, which source (a store file) needs. */
 static int serve_library(struct planner *pl, const char *soname, const char *source, int class32)
 {
@@ -543,6 +595,8 @@ static int serve_library(struct planner *pl, const char *soname, const char *sou
 	struct ac_pkg *p = soname_owner(pl->db, soname, NULL, 0);
 	int r;
 
+	if (!p && !class32 && (r = serve_private(pl, soname, source)))
+		return r < 0 ? r : 0;
 	if (!p)
 		return ac_fail(pl->err, -ENOPKG,
 			       "%s needs %s, which no package of %s provides for armel; "

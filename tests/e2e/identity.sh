@@ -113,6 +113,9 @@ rm -f g h && touch g h
 echo "fakeroot across: $(fakeroot sh -c 'perl -I/build/none -e "chown 77, 88, q(g)" 2>&1; stat -c %u:%g g; chown 55:66 h; perl -I/build/none -e "print join(q(:), (stat q(h))[4,5])"' | tr '\n' ' ')"
 cd /build
 echo "getopt: $({ getopt -o ab:c:: -l long:,opt:: -n prog -- -a -b x --long=y --opt -cz 'a b' -- -q; getopt -o a -- -z 2>&1 || echo "status $?"; getopt -T || echo "status $?"; } | tr '\n' ' ')"
+printf '.\\" -*- coding: ISO-8859-1 -*-\n.TH X 1\n.SH NAME\nx \\- caf\351 \374\n' > l1.1
+printf '.TH Y 1\n.SH NAME\ny \\- \303\251t\303\251\n' > u8.1
+echo "man-recode: $(man-recode --to-code=UTF-8 --suffix=.u l1.1 u8.1 && md5sum l1.1.u u8.1.u | cut -c1-12 | tr '\n' ' ') $(grep -c 'café' l1.1.u)"
 echo "hostname: $(hostname) $(hostname -s) $(hostname --version 2>&1 | head -n 1)"
 rm -rf dw && cp -r /dw dw && cd dw && cp p1 one
 echo "dwz: $({ dwz -mcommon.debug -M/usr/lib/debug/.dwz/arm-linux-gnueabi/p.debug -- p1 p2 2>&1; dwz -- one 2>&1; echo $?; md5sum p1 p2 common.debug one | cut -c1-12; dwz --version 2>&1 | head -n 1; } | tr '\n' ' ')"
@@ -168,7 +171,7 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 39 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 40 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
 check "emulated cmake saw the root's machine" 1 \
 	"$(grep -c '^cmake: CMAKE_HOST_SYSTEM_PROCESSOR=armv7l .*CMAKE_LIBRARY_ARCHITECTURE=arm-linux-gnueabi CMAKE_SIZEOF_VOID_P=4 ' /tmp/$id.emu)"
 check "emulated pkg-config searched the root's directories" 1 \
@@ -183,6 +186,7 @@ check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi a
 	"$(grep '^dpkg-architecture:' /tmp/$id.emu)"
 check "fakeroot recorded the faked owner" 1 "$(grep -c '^fakeroot: .*123/456' /tmp/$id.emu)"
 check "getopt ran to its end" 1 "$(grep -c '^getopt: .* status 1 status 4 $' /tmp/$id.emu)"
+check "man-recode recoded the Latin-1 page" 1 "$(grep -c '^man-recode: [0-9a-f]\{12\} [0-9a-f]\{12\} *1$' /tmp/$id.emu)"
 check "faked answered both kinds of client" 1 "$(grep -c '^fakeroot across: 77:88 55:66$' /tmp/$id.emu)"
 check "dwz rewrote the programs and wrote the common file" 1 "$(grep -c '^dwz: 0 [0-9a-f]\{12\} [0-9a-f]\{12\} [0-9a-f]\{12\} [0-9a-f]\{12\} dwz version' /tmp/$id.emu)"
 cat /tmp/$id.emu
@@ -215,7 +219,7 @@ grep -q '^accelctl account: emulated root programs 0.0 s' /tmp/$id.acct ||
 rm -f /tmp/$id.acct
 # The tools the probe compared ran natively: the view serves them.
 for t in cmake ctest cpack ninja pkgconf dpkg bison flex xgettext msgfmt groff xsltproc \
-	faked-sysv dwz getopt hostname; do
+	faked-sysv dwz getopt hostname man-recode; do
 	served=0
 	grep -qE "^# program (/usr)?/bin/$t\$" "$state"/roots/*/manifest && served=1
 	check "$t is in the default set and served natively" 1 "$served"

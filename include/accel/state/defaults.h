@@ -12,8 +12,8 @@
  * build installed them (cmake, ninja-build, pkgconf-bin, bison, flex,
  * gettext, gettext-base, groff-base, xsltproc, install-info: each checked
  * emulated against native in tests/e2e/identity.sh); what debhelper runs
- * besides (fakeroot's faked, dwz, hostname, util-linux's getopt: the same
- * in identity.sh); and the compiler once
+ * besides (fakeroot's faked, dwz, hostname, util-linux's getopt, man-db's
+ * man-recode: the same in identity.sh); and the compiler once
  * it is faithful: when the store holds the host build of the exact GCC
  * behind the root's /usr/bin/gcc (accel-build-toolchain); and binutils'
  * assembler, whose faithful host build is the i386 one (accel/view/plan.h),
@@ -21,8 +21,7 @@
  * (ac_assembler_ready). Left out:
  * python3 (its extension modules, README), doxygen (libLLVM's host
  * target tables and default triple are not verified), getconf (it answers
- * the ABI's constants: LONG_BIT is 64 natively), man-db's man-recode (its
- * private libraries are at a root path, /usr/lib/man-db).
+ * the ABI's constants: LONG_BIT is 64 natively).
  */
 #ifndef ACCEL_STATE_DEFAULTS_H
 #define ACCEL_STATE_DEFAULTS_H

@@ -4,8 +4,12 @@
  *
  * Owns the closure rule: for armel programs (canonical paths inside the
  * root), their host equivalents at the same paths, the host loader, the
- * transitive DT_NEEDED closure of host libraries, the host multiarch files
- * of every package involved (gconv, perl modules), and companions (host
+ * transitive DT_NEEDED closure of host libraries (a package's private
+ * library in a directory of its own under /usr/lib, which DT_RUNPATH names,
+ * is served in the view's library directory: the host loader skips the
+ * armel file at the root's path and finds it there; man-db's libman), the
+ * host multiarch files of every package involved (gconv, perl modules),
+ * and companions (host
  * libraries loaded without DT_NEEDED: perl XS modules, fakeroot's preload
  * library), and the code binutils and GCC load by path (the plugins of
  * BFD's directories under AC_VREL_BFD_PLUGINS and at their root paths, GCC's
