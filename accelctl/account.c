@@ -49,6 +49,7 @@
 #include "accel/root/binfmt.h"
 #include "accel/root/rootdb.h"
 #include "accel/store/store.h"
+#include "accel/state/defaults.h"
 #include "accel/state/rootstate.h"
 #include "accel/view/plan.h"
 #include "commands.h"
@@ -294,6 +295,7 @@ static void origins_close(struct origins *o)
 static void advice(const struct origins *o, const struct known *k, char *line, size_t size)
 {
 	char root[PATH_MAX + 16] = "";
+	const char *kept;
 
 	if (o->n > 1)
 		snprintf(root, sizeof(root), " --root %s", o->root[k->root]);
@@ -308,6 +310,8 @@ static void advice(const struct origins *o, const struct known *k, char *line, s
 		snprintf(line, size, "  [%s %s; its i386 build: accelctl%s enable %s (the kernel must "
 			 "run i386 programs and apt know i386: kbuild-notes/toolchain.md)]",
 			 k->pkg, k->version, root, k->path);
+	else if ((kept = ac_default_unfaithful(k->pkg, k->path)))
+		snprintf(line, size, "  [%s %s; kept emulated: %s]", k->pkg, k->version, kept);
 	else
 		snprintf(line, size, "  [%s %s; accelctl%s enable %s%s]", k->pkg, k->version,
 			 root, k->path, k->in_store ? "" : " (fetches it)");

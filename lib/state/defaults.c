@@ -117,6 +117,25 @@ static const char *const default_packages[] = {
  * answers (LONG_BIT) are the ABI's. */
 static const char *const default_extra[] = {"/usr/bin/dpkg-deb", "/usr/bin/getopt",
 					    "/usr/bin/man-recode"};
+const char *ac_default_unfaithful(const char *pkg, const char *path)
+{
+	static const struct {
+		const char *pkg, *prog, *why; /* a package, a program name prefix */
+	} kept[] = {
+		{NULL, "python3", "a host python's word size, float rounding or struct alignment "
+				  "differ (kbuild-notes/identity.md)"},
+		{"libc-bin", "getconf", "its answers (LONG_BIT) are the ABI's"},
+		{"doxygen", NULL, "its libclang parses for the host's target (README)"},
+	};
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if ((!kept[i].pkg || !strcmp(pkg, kept[i].pkg)) &&
+		    (!kept[i].prog || !strncmp(base, kept[i].prog, strlen(kept[i].prog))))
+			return kept[i].why;
+	return NULL;
+}
+
 int ac_default_set(const struct ac_rootdb *db, const struct ac_store *s, char ***set, size_t *n,
 		   char *why, size_t why_size)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accel/base/util.h"
+#include "accel/state/defaults.h"
 #include "accel/state/rootstate.h"
 
 static char dir[] = "/tmp/accel-test-state-XXXXXX";
@@ -91,4 +92,16 @@ Test(state, enabled_sorted_unique)
 	cr_assert_str_eq(v[0], "/bin/true");
 	cr_assert_str_eq(v[1], "/usr/bin/sed");
 	ac_strv_free(v, n);
+}
+
+Test(defaults, kept_emulated_with_a_reason)
+{
+	/* What accelctl account says instead of an enable line. */
+	cr_assert_not_null(ac_default_unfaithful("python3.11-minimal", "/usr/bin/python3.11"));
+	cr_assert_not_null(ac_default_unfaithful("libc-bin", "/usr/bin/getconf"));
+	cr_assert_not_null(ac_default_unfaithful("doxygen", "/usr/bin/doxygen"));
+	/* the rest of those packages, and everything else, can be enabled */
+	cr_assert_null(ac_default_unfaithful("libc-bin", "/usr/bin/locale"));
+	cr_assert_null(ac_default_unfaithful("man-db", "/usr/bin/man-recode"));
+	cr_assert_null(ac_default_unfaithful("coreutils", "/usr/bin/python-ish"));
 }

@@ -44,4 +44,9 @@ int ac_assembler_ready(char *why, size_t size);
  * (1), else 0. */
 int ac_default_assembler(const struct ac_rootdb *db, char *out, size_t size);
 
+/* Why the root program path of package pkg is kept out of the default set
+ * although it has a host build (one line), or NULL: what accelctl account
+ * says instead of an enable line. */
+const char *ac_default_unfaithful(const char *pkg, const char *path);
+
 #endif /* ACCEL_STATE_DEFAULTS_H */
