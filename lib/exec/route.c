@@ -6,6 +6,7 @@
 
 #include "accel/exec/canon.h"
 #include "accel/exec/str.h"
+#include "accel/exec/sys.h"
 
 enum ac_parse ac_binfmt_parse(int argc, char **argv, struct ac_binfmt_call *call)
 {
@@ -111,10 +112,127 @@ static enum ac_emulate linker_env(char *const *envp)
 	return AC_EMULATE_NO;
 }
 
+/* doxygen's configuration: one line (without its newline) of it, given
+ * whether the line before continued into this one. */
+struct doxy_scan {
+	int clang;     /* CLANG_ASSISTED_PARSING is on (the last setting wins) */
+	int unsure;    /* something this scan does not follow: emulate */
+	int continued; /* the line before ended in a backslash */
+};
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c;
+}
+
+static int word_eq(const char *s, size_t n, const char *word)
+{
+	size_t i = 0;
+
+	for (; i < n && word[i]; i++)
+		if (lower((unsigned char)s[i]) != lower((unsigned char)word[i]))
+			return 0;
+	return i == n && !word[i];
+}
+
+static void doxy_line(struct doxy_scan *d, const char *s, size_t n, int cut)
+{
+	size_t i = 0, t, e = n;
+	int continued = d->continued;
+
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r'))
+		e--;
+	while (i < e && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	d->continued = i < e && s[i] != '#' && s[e - 1] == '\\';
+	if (continued || i == e || s[i] == '#')
+		return; /* a value's continuation, an empty line, a comment */
+	if (s[i] == '@') { /* @INCLUDE, @INCLUDE_PATH: other files decide */
+		d->unsure = 1;
+		return;
+	}
+	for (t = i; t < e && (s[t] == '_' || (lower((unsigned char)s[t]) >= 'a' &&
+					       lower((unsigned char)s[t]) <= 'z') ||
+			      (s[t] >= '0' && s[t] <= '9'));
+	     t++)
+		;
+	if (!word_eq(s + i, t - i, "CLANG_ASSISTED_PARSING"))
+		return;
+	while (t < e && (s[t] == ' ' || s[t] == '\t'))
+		t++;
+	if (cut || d->continued || t >= e || s[t] != '=') { /* "+=", cut, or odd */
+		d->unsure = 1;
+		return;
+	}
+	for (t++; t < e && (s[t] == ' ' || s[t] == '\t'); t++)
+		;
+	if (t < e && s[t] == '"' && e - t >= 2 && s[e - 1] == '"') {
+		t++;
+		e--;
+	}
+	d->clang = !(t == e || word_eq(s + t, e - t, "NO") || word_eq(s + t, e - t, "FALSE") ||
+		     word_eq(s + t, e - t, "0"));
+}
+
+/* Would doxygen, run with args in the current directory, parse with
+ * libclang? 1 yes or cannot tell, 0 no. */
+static int doxygen_clang(char *const *args)
+{
+	static const char *const defaults[] = {"Doxyfile", "doxyfile"};
+	const char *config = NULL;
+	char buf[4096] = {0}, line[1024];
+	struct doxy_scan d = {0};
+	size_t ln = 0, total = 0;
+	int cut = 0;
+	long fd = -1, r;
+
+	for (size_t i = 1; args && args[0] && args[i]; i++) {
+		if (ac_streq(args[i], "-d") && args[i + 1])
+			i++;
+		else if (ac_streq(args[i], "-b"))
+			continue;
+		else if (args[i][0] == '-' || config)
+			return 1; /* -g, -u, -w, stdin ("-")...: not a plain run */
+		else
+			config = args[i];
+	}
+	for (size_t i = 0; fd < 0 && i < (config ? 1 : 2); i++)
+		fd = ac_openat(AT_FDCWD, config ? config : defaults[i], O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	while ((r = ac_read((int)fd, buf, sizeof(buf))) > 0 && !d.unsure) {
+		total += (size_t)r;
+		if (total > (8U << 20)) {
+			d.unsure = 1;
+			break;
+		}
+		for (long k = 0; k < r; k++) {
+			if (buf[k] != '\n') {
+				if (ln < sizeof(line))
+					line[ln++] = buf[k];
+				else
+					cut = 1;
+				continue;
+			}
+			doxy_line(&d, line, ln, cut);
+			ln = 0;
+			cut = 0;
+		}
+	}
+	if (r < 0)
+		d.unsure = 1;
+	else if (ln)
+		doxy_line(&d, line, ln, cut);
+	ac_close((int)fd);
+	return d.unsure || d.clang;
+}
+
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
 {
 	if (is_linker(base_name(canon)))
 		return linker_env(envp);
+	if (ac_streq(base_name(canon), "doxygen"))
+		return doxygen_clang(args) ? AC_EMULATE_HOST_TARGET : AC_EMULATE_NO;
 	if (!ac_prefix_eq(base_name(canon), "perl", 4))
 		return AC_EMULATE_NO;
 	enum ac_emulate why = AC_EMULATE_NO;

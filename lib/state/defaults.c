@@ -111,6 +111,9 @@ static const char *const default_packages[] = {
 	 * messages have one layout on armel and amd64), dwz (equal output on
 	 * armel files), hostname */
 	"fakeroot", "dwz", "hostname",
+	/* doxygen (emulated when its configuration turns libclang on:
+	 * accel/exec/route.h) */
+	"doxygen",
 };
 /* Single programs of packages whose other programs are not checked
  * (util-linux's setarch and lscpu, man-db's man). Left out: getconf, whose
@@ -125,7 +128,8 @@ const char *ac_default_unfaithful(const char *pkg, const char *path)
 		{NULL, "python3", "a host python's word size, float rounding or struct alignment "
 				  "differ (kbuild-notes/identity.md)"},
 		{"libc-bin", "getconf", "its answers (LONG_BIT) are the ABI's"},
-		{"doxygen", NULL, "its libclang parses for the host's target (README)"},
+		{"doxygen", NULL, "with CLANG_ASSISTED_PARSING its libclang parses for the "
+				  "host's target (accel/exec/route.h)"},
 	};
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 

@@ -34,7 +34,7 @@ check() {
 
 bash "$SRCDIR/scripts/ensure-qemu-binfmt.sh"
 # The build systems' tools of the default set (accel/state/defaults.h).
-TOOLS="cmake pkgconf ninja-build bison flex gettext groff-base xsltproc"
+TOOLS="cmake pkgconf ninja-build bison flex gettext groff-base xsltproc doxygen"
 # shellcheck disable=SC2086
 bash "$SRCDIR/scripts/buildd-root.sh" new "$emu" $TOOLS
 # dwz's input: two armel programs with debug information sharing a header,
@@ -139,6 +139,12 @@ echo "groff: $(printf '.TH X 1\n.SH NAME\nx \\- y \\(em \\[u00E9]\n' | groff -ma
 printf '<a><b>1</b></a>\n' > x.xml
 printf '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:output method="text"/><xsl:template match="/">[<xsl:value-of select="system-property(%sxsl:vendor%s)"/>] <xsl:value-of select="a/b"/></xsl:template></xsl:stylesheet>\n' "'" "'" > x.xsl
 echo "xsltproc: $(xsltproc x.xsl x.xml)"
+rm -rf dx && mkdir dx && cd dx
+printf '/** A point. */\nstruct pt { int x; /**< x */ long y; /**< y */ };\n/** Adds. \\param a first \\param b second \\return the sum */\nlong add(long a, int b);\n#ifdef __x86_64__\n/** Only on x86_64. */\nint host_only(void);\n#endif\n#ifdef __arm__\n/** Only on arm. */\nint arm_only(void);\n#endif\n' > p.h
+printf 'INPUT = p.h\nGENERATE_LATEX = NO\nGENERATE_XML = YES\nQUIET = YES\nHAVE_DOT = NO\n' > Doxyfile
+printf 'INPUT = p.h\nGENERATE_LATEX = NO\nGENERATE_XML = YES\nQUIET = YES\nHAVE_DOT = NO\nOUTPUT_DIRECTORY = c\nCLANG_ASSISTED_PARSING = YES\n' > Doxyfile.clang
+echo "doxygen: $({ doxygen 2>&1; ls html | wc -l; cat xml/*.xml | md5sum | cut -c1-12; grep -o '<name>[a-z]*_only</name>' xml/p_8h.xml | sort -u | wc -l; doxygen --version; } | tr '\n' ' ')"
+echo "doxygen clang: $({ doxygen Doxyfile.clang 2>&1; ls c/html | wc -l; cat c/xml/*.xml | md5sum | cut -c1-12; } | tr '\n' ' ')"
 cd /build/fr
 echo "fakeroot dpkg-deb: $(mkdir -p p/DEBIAN p/usr/x && printf 'Package: p\nVersion: 1\nArchitecture: all\nMaintainer: m <m@x>\nDescription: d\n' > p/DEBIAN/control && fakeroot sh -c 'chown -R 7:8 p/usr/x && dpkg-deb -Zgzip --build p p.deb >/dev/null && dpkg-deb -c p.deb' | awk '{print $2, $6}' | tr '\n' ' ')"
 PROBE
@@ -171,7 +177,7 @@ done < /tmp/$id.emu
 check "probe lines" "$(wc -l < /tmp/$id.emu)" "$(wc -l < /tmp/$id.acc)"
 # The same output is not enough: the probe must have run to its end, and
 # the emulated answers must be the root's.
-check "the probe ran every line" 40 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
+check "the probe ran every line" 42 "$(grep -c '^[a-zA-Z0-9/ .-]*: ' /tmp/$id.emu)"
 check "emulated cmake saw the root's machine" 1 \
 	"$(grep -c '^cmake: CMAKE_HOST_SYSTEM_PROCESSOR=armv7l .*CMAKE_LIBRARY_ARCHITECTURE=arm-linux-gnueabi CMAKE_SIZEOF_VOID_P=4 ' /tmp/$id.emu)"
 check "emulated pkg-config searched the root's directories" 1 \
@@ -187,6 +193,9 @@ check "emulated dpkg-architecture" "dpkg-architecture: armel arm-linux-gnueabi a
 check "fakeroot recorded the faked owner" 1 "$(grep -c '^fakeroot: .*123/456' /tmp/$id.emu)"
 check "getopt ran to its end" 1 "$(grep -c '^getopt: .* status 1 status 4 $' /tmp/$id.emu)"
 check "man-recode recoded the Latin-1 page" 1 "$(grep -c '^man-recode: [0-9a-f]\{12\} [0-9a-f]\{12\} *1$' /tmp/$id.emu)"
+check "doxygen documented the header, without its host or arm parts" 1 \
+	"$(grep -c '^doxygen: [0-9]* [0-9a-f]\{12\} 0 1\.9' /tmp/$id.emu)"
+check "doxygen with libclang wrote its output" 1 "$(grep -c '^doxygen clang: [0-9]* [0-9a-f]\{12\} $' /tmp/$id.emu)"
 check "faked answered both kinds of client" 1 "$(grep -c '^fakeroot across: 77:88 55:66$' /tmp/$id.emu)"
 check "dwz rewrote the programs and wrote the common file" 1 "$(grep -c '^dwz: 0 [0-9a-f]\{12\} [0-9a-f]\{12\} [0-9a-f]\{12\} [0-9a-f]\{12\} dwz version' /tmp/$id.emu)"
 cat /tmp/$id.emu
@@ -210,16 +219,25 @@ check "... and that perl ran natively" "/lib-x86/usr/bin/perl" \
 "$ACCEL_CTL" --state-dir "$state" account -o /tmp/$id.acct -- \
 	chroot --userspec=builder:builder "$acc" env -i PATH=/usr/bin:/bin \
 	perl -I/build/xs/blib/arch -e '$x = 0; $x++ for 1 .. 20000' || true
-sect() { sed -n "/^top $1/,/^top /p" /tmp/$id.acct | awk '$4 == "perl"'; }
+sect() { sed -n "/^top $1/,/^top /p" /tmp/$id.acct | awk -v p="${2:-perl}" '$4 == p'; }
 check "a perl loading build-made code is counted with the build's own" 1 \
 	"$(sect "emulated programs the build made" | grep -c 'loading code the build made')"
 check "... and not as an emulated root program" "" "$(sect "emulated root programs")"
 grep -q '^accelctl account: emulated root programs 0.0 s' /tmp/$id.acct ||
 	{ cat /tmp/$id.acct; check "no emulated root program in that run" 1 0; }
 rm -f /tmp/$id.acct
+# doxygen runs natively unless its configuration asks for libclang, which
+# parses for the host's target (accel/exec/route.h).
+"$ACCEL_CTL" --state-dir "$state" account -o /tmp/$id.acct -- \
+	chroot --userspec=builder:builder "$acc" env -i PATH=/usr/bin:/bin \
+	sh -c 'cd /build/dx && doxygen Doxyfile.clang && doxygen' > /dev/null 2>&1 || true
+check "doxygen with libclang ran emulated, once" 1 \
+	"$(sect "emulated root programs" doxygen | awk '{ print $3 }')"
+check "... the other doxygen natively" 1 "$(sed -n '/^top native/,/^top /p' /tmp/$id.acct | awk '$4 == "doxygen" { print $3 }')"
+rm -f /tmp/$id.acct
 # The tools the probe compared ran natively: the view serves them.
 for t in cmake ctest cpack ninja pkgconf dpkg bison flex xgettext msgfmt groff xsltproc \
-	faked-sysv dwz getopt hostname man-recode; do
+	faked-sysv dwz getopt hostname man-recode doxygen; do
 	served=0
 	grep -qE "^# program (/usr)?/bin/$t\$" "$state"/roots/*/manifest && served=1
 	check "$t is in the default set and served natively" 1 "$served"

@@ -4,7 +4,10 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accel/exec/canon.h"
 #include "accel/exec/route.h"
@@ -183,4 +186,95 @@ Test(route, linker_told_library_paths_by_the_environment_is_emulated)
 	/* Only the linker: a program that merely ends in "ld" is not one. */
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/build", args, env_build), AC_EMULATE_NO);
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/make", args, env_build), AC_EMULATE_NO);
+}
+
+/* doxygen in a fresh directory holding one configuration file. */
+static char doxdir[] = "/tmp/accel-test-doxygen-XXXXXX";
+
+static void doxy_setup(void)
+{
+	cr_assert_not_null(mkdtemp(doxdir));
+	cr_assert_eq(chdir(doxdir), 0);
+}
+
+static void doxy_teardown(void)
+{
+	unlink("Doxyfile");
+	unlink("doxyfile");
+	unlink("docs.cfg");
+	cr_assert_eq(chdir("/"), 0);
+	cr_assert_eq(rmdir(doxdir), 0);
+}
+
+static void doxy_write(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static enum ac_emulate doxy(const char *text, char **args)
+{
+	char *plain[] = {"doxygen", NULL}, *env[] = {NULL};
+
+	unlink("Doxyfile");
+	if (text)
+		doxy_write("Doxyfile", text);
+	return ac_route_needs_emulation("/usr/bin/doxygen", args ? args : plain, env);
+}
+
+Test(route, doxygen_parsing_with_libclang_is_emulated, .init = doxy_setup,
+     .fini = doxy_teardown)
+{
+	char *named[] = {"doxygen", "docs.cfg", NULL}, *debug[] = {"doxygen", "-d", "Time", "-b", NULL};
+	char *stdin_cfg[] = {"doxygen", "-", NULL}, *gen[] = {"doxygen", "-g", "x", NULL};
+	char *two[] = {"doxygen", "a", "b", NULL}, *env[] = {NULL};
+
+	cr_assert_eq(doxy("PROJECT_NAME = p\nINPUT = src\n", NULL), AC_EMULATE_NO,
+		     "absent: off by default");
+	cr_assert_eq(doxy("# CLANG_ASSISTED_PARSING = YES\nCLANG_ASSISTED_PARSING = NO\n", NULL),
+		     AC_EMULATE_NO);
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING\t=\t\"no\"\r\n", NULL), AC_EMULATE_NO);
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING = YES\n", NULL), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("  clang_assisted_parsing=yes", NULL), AC_EMULATE_HOST_TARGET,
+		     "any case, no newline at the end");
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING = YES\nCLANG_ASSISTED_PARSING = NO\n", NULL),
+		     AC_EMULATE_NO, "the last setting wins");
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING = NO\nCLANG_ASSISTED_PARSING = 1\n", NULL),
+		     AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING = $(USE_CLANG)\n", NULL), AC_EMULATE_HOST_TARGET,
+		     "a variable: cannot tell");
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING += NO\n", NULL), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING = NO \\\n  YES\n", NULL), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("INPUT = a \\\n CLANG_ASSISTED_PARSING = YES\n", NULL), AC_EMULATE_NO,
+		     "a continued value is no setting");
+	cr_assert_eq(doxy("@INCLUDE = common.cfg\n", NULL), AC_EMULATE_HOST_TARGET,
+		     "another file decides");
+	cr_assert_eq(doxy(NULL, NULL), AC_EMULATE_HOST_TARGET, "no configuration");
+	cr_assert_eq(doxy(NULL, stdin_cfg), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("INPUT = x\n", gen), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("INPUT = x\n", two), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("INPUT = x\n", debug), AC_EMULATE_NO);
+	/* A named file, and the lowercase default name. */
+	doxy_write("docs.cfg", "CLANG_ASSISTED_PARSING = YES\n");
+	cr_assert_eq(doxy(NULL, named), AC_EMULATE_HOST_TARGET);
+	doxy_write("docs.cfg", "OUTPUT_DIRECTORY = out\n");
+	cr_assert_eq(doxy(NULL, named), AC_EMULATE_NO);
+	doxy_write("doxyfile", "CLANG_ASSISTED_PARSING = NO\n");
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/doxygen", (char *[]){"doxygen", NULL}, env),
+		     AC_EMULATE_NO);
+	/* A line longer than the scan keeps: a setting in it is not trusted. */
+	{
+		char big[3000];
+
+		memset(big, 'x', sizeof(big));
+		memcpy(big, "CLANG_ASSISTED_PARSING = NO #", 29);
+		big[sizeof(big) - 2] = '\n';
+		big[sizeof(big) - 1] = '\0';
+		cr_assert_eq(doxy(big, NULL), AC_EMULATE_HOST_TARGET);
+	}
+	/* Only doxygen reads a configuration. */
+	cr_assert_eq(ac_route_needs_emulation("/usr/bin/doxytag", stdin_cfg, env), AC_EMULATE_NO);
 }

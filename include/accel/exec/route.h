@@ -78,12 +78,22 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
  * where the armel (native) one searches them first (ld/ldelf.c,
  * ldelf_handle_dt_needed, "native only"). With either naming a directory
  * outside the system's library trees, ld is emulated.
+ *
+ * doxygen: with CLANG_ASSISTED_PARSING on, libclang parses the sources for
+ * its default target, the host's in the host build (the predefined macros
+ * and the types of the system headers change what is documented and what
+ * links where). doxygen runs natively only when its configuration, read
+ * here (the file named among args, else ./Doxyfile or ./doxyfile), leaves
+ * that off (absent, NO, FALSE or 0; the last setting wins); a configuration
+ * read from standard input, one with @INCLUDE, a value with a variable or
+ * any option but -d and -b is emulated (kbuild-notes/identity.md).
  */
 enum ac_emulate {
 	AC_EMULATE_NO = 0,     /* the host program may run */
 	AC_EMULATE_BUILD_CODE, /* it would load code the build made */
 	AC_EMULATE_MAINTSCRIPT, /* a dpkg maintainer script's perl */
 	AC_EMULATE_LINKER_PATH, /* ld, told where libraries are by the environment */
+	AC_EMULATE_HOST_TARGET, /* doxygen parsing with libclang (the host's target) */
 };
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp);
 

@@ -13,15 +13,15 @@
  * gettext, gettext-base, groff-base, xsltproc, install-info: each checked
  * emulated against native in tests/e2e/identity.sh); what debhelper runs
  * besides (fakeroot's faked, dwz, hostname, util-linux's getopt, man-db's
- * man-recode: the same in identity.sh); and the compiler once
+ * man-recode: the same in identity.sh); doxygen (emulated when its
+ * configuration turns libclang on, accel/exec/route.h); and the compiler once
  * it is faithful: when the store holds the host build of the exact GCC
  * behind the root's /usr/bin/gcc (accel-build-toolchain); and binutils'
  * assembler, whose faithful host build is the i386 one (accel/view/plan.h),
  * where the kernel runs i386 programs and apt has i386 packages
  * (ac_assembler_ready). Left out:
- * python3 (its extension modules, README), doxygen (libLLVM's host
- * target tables and default triple are not verified), getconf (it answers
- * the ABI's constants: LONG_BIT is 64 natively).
+ * python3 (word size, x87 rounding, struct alignment: kbuild-notes/identity.md)
+ * and getconf (it answers the ABI's constants: LONG_BIT is 64 natively).
  */
 #ifndef ACCEL_STATE_DEFAULTS_H
 #define ACCEL_STATE_DEFAULTS_H
