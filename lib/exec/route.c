@@ -227,10 +227,19 @@ static int doxygen_clang(char *const *args)
 	return d.unsure || d.clang;
 }
 
+/* A C++ link: the driver (g++) or libtool names libstdc++. */
+static int cxx_link(char *const *args)
+{
+	for (size_t i = 1; args && args[0] && args[i]; i++)
+		if (ac_streq(args[i], "-lstdc++"))
+			return 1;
+	return 0;
+}
+
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
 {
 	if (is_linker(base_name(canon)))
-		return linker_env(envp);
+		return cxx_link(args) ? AC_EMULATE_LINKER_CXX : linker_env(envp);
 	if (ac_streq(base_name(canon), "doxygen"))
 		return doxygen_clang(args) ? AC_EMULATE_HOST_TARGET : AC_EMULATE_NO;
 	if (!ac_prefix_eq(base_name(canon), "perl", 4))

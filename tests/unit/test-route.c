@@ -183,6 +183,21 @@ Test(route, linker_told_library_paths_by_the_environment_is_emulated)
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld.bfd", args,
 					      env_fakeroot),
 		     AC_EMULATE_NO, "fakeroot's own library directories are system ones");
+	/* A C++ link, whatever the environment: BFD's hash of long names. */
+	{
+		char *cxx[] = {"ld", "-shared", "-o", "libx.so", "x.o", "-lstdc++", "-lm", NULL};
+		char *cxx_lib[] = {"ld", "-o", "a.out", "main.o", "-lstdc++.so", NULL};
+
+		cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld.bfd", cxx,
+						      env_plain),
+			     AC_EMULATE_LINKER_CXX);
+		cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld", cxx, env_build),
+			     AC_EMULATE_LINKER_CXX);
+		cr_assert_eq(ac_route_needs_emulation("/usr/bin/arm-linux-gnueabi-ld", cxx_lib,
+						      env_plain),
+			     AC_EMULATE_NO, "only the library itself");
+		cr_assert_eq(ac_route_needs_emulation("/usr/bin/make", cxx, env_plain), AC_EMULATE_NO);
+	}
 	/* Only the linker: a program that merely ends in "ld" is not one. */
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/build", args, env_build), AC_EMULATE_NO);
 	cr_assert_eq(ac_route_needs_emulation("/usr/bin/make", args, env_build), AC_EMULATE_NO);

@@ -77,7 +77,12 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
  * shared libraries need (DT_NEEDED) without LD_LIBRARY_PATH and LD_RUN_PATH,
  * where the armel (native) one searches them first (ld/ldelf.c,
  * ldelf_handle_dt_needed, "native only"). With either naming a directory
- * outside the system's library trees, ld is emulated.
+ * outside the system's library trees, ld is emulated. A C++ link (-lstdc++
+ * among args, as g++ and libtool pass it) is emulated too: BFD's string
+ * hash is computed in unsigned long, so the amd64 linker files symbols of
+ * about 100 characters and more (C++ mangled names) in other buckets than
+ * the 32-bit armel one, and the order of .dynsym and .symtab follows that
+ * table (kbuild-notes/toolchain.md, "ld: BFD's hash and long names").
  *
  * doxygen: with CLANG_ASSISTED_PARSING on, libclang parses the sources for
  * its default target, the host's in the host build (the predefined macros
@@ -93,6 +98,7 @@ enum ac_emulate {
 	AC_EMULATE_BUILD_CODE, /* it would load code the build made */
 	AC_EMULATE_MAINTSCRIPT, /* a dpkg maintainer script's perl */
 	AC_EMULATE_LINKER_PATH, /* ld, told where libraries are by the environment */
+	AC_EMULATE_LINKER_CXX, /* ld linking C++ (long symbol names: BFD's hash) */
 	AC_EMULATE_HOST_TARGET, /* doxygen parsing with libclang (the host's target) */
 };
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp);
