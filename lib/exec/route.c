@@ -187,6 +187,9 @@ static int doxygen_clang(char *const *args)
 	long fd = -1, r;
 
 	for (size_t i = 1; args && args[0] && args[i]; i++) {
+		if (ac_streq(args[i], "-v") || ac_streq(args[i], "--version") ||
+		    ac_streq(args[i], "-V") || ac_streq(args[i], "-h") || ac_streq(args[i], "--help"))
+			return 0; /* answered before any configuration (CMake asks the version) */
 		if (ac_streq(args[i], "-d") && args[i + 1])
 			i++;
 		else if (ac_streq(args[i], "-b"))

@@ -272,6 +272,9 @@ Test(route, doxygen_parsing_with_libclang_is_emulated, .init = doxy_setup,
 	cr_assert_eq(doxy("INPUT = x\n", gen), AC_EMULATE_HOST_TARGET);
 	cr_assert_eq(doxy("INPUT = x\n", two), AC_EMULATE_HOST_TARGET);
 	cr_assert_eq(doxy("INPUT = x\n", debug), AC_EMULATE_NO);
+	/* The version and the help need no configuration (FindDoxygen asks). */
+	cr_assert_eq(doxy(NULL, (char *[]){"doxygen", "--version", NULL}), AC_EMULATE_NO);
+	cr_assert_eq(doxy(NULL, (char *[]){"doxygen", "-v", NULL}), AC_EMULATE_NO);
 	/* A named file, and the lowercase default name. */
 	doxy_write("docs.cfg", "CLANG_ASSISTED_PARSING = YES\n");
 	cr_assert_eq(doxy(NULL, named), AC_EMULATE_HOST_TARGET);
