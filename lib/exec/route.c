@@ -187,15 +187,20 @@ static int doxygen_clang(char *const *args)
 	long fd = -1, r;
 
 	for (size_t i = 1; args && args[0] && args[i]; i++) {
-		if (ac_streq(args[i], "-v") || ac_streq(args[i], "--version") ||
-		    ac_streq(args[i], "-V") || ac_streq(args[i], "-h") || ac_streq(args[i], "--help"))
-			return 0; /* answered before any configuration (CMake asks the version) */
+		static const char *const modes[] = {"-v", "--version", "-V", "-h", "--help", "-g",
+						    "-s", "-w", "-l", "-u", "-x", "-x_noenv"};
+
+		/* Modes that parse no sources: the version, the help, the
+		 * templates (CMake's FindDoxygen runs --version and -s -g). */
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+			if (ac_streq(args[i], modes[m]))
+				return 0;
 		if (ac_streq(args[i], "-d") && args[i + 1])
 			i++;
 		else if (ac_streq(args[i], "-b"))
 			continue;
 		else if (args[i][0] == '-' || config)
-			return 1; /* -g, -u, -w, stdin ("-")...: not a plain run */
+			return 1; /* stdin ("-"), an unknown option, two files */
 		else
 			config = args[i];
 	}

@@ -244,7 +244,8 @@ Test(route, doxygen_parsing_with_libclang_is_emulated, .init = doxy_setup,
      .fini = doxy_teardown)
 {
 	char *named[] = {"doxygen", "docs.cfg", NULL}, *debug[] = {"doxygen", "-d", "Time", "-b", NULL};
-	char *stdin_cfg[] = {"doxygen", "-", NULL}, *gen[] = {"doxygen", "-g", "x", NULL};
+	char *stdin_cfg[] = {"doxygen", "-", NULL}, *gen[] = {"doxygen", "-s", "-g", "x", NULL};
+	char *odd[] = {"doxygen", "-q", NULL};
 	char *two[] = {"doxygen", "a", "b", NULL}, *env[] = {NULL};
 
 	cr_assert_eq(doxy("PROJECT_NAME = p\nINPUT = src\n", NULL), AC_EMULATE_NO,
@@ -269,10 +270,14 @@ Test(route, doxygen_parsing_with_libclang_is_emulated, .init = doxy_setup,
 		     "another file decides");
 	cr_assert_eq(doxy(NULL, NULL), AC_EMULATE_HOST_TARGET, "no configuration");
 	cr_assert_eq(doxy(NULL, stdin_cfg), AC_EMULATE_HOST_TARGET);
-	cr_assert_eq(doxy("INPUT = x\n", gen), AC_EMULATE_HOST_TARGET);
+	cr_assert_eq(doxy("CLANG_ASSISTED_PARSING = YES\n", gen), AC_EMULATE_NO,
+		     "writing a template parses nothing");
+	cr_assert_eq(doxy("INPUT = x\n", odd), AC_EMULATE_HOST_TARGET);
 	cr_assert_eq(doxy("INPUT = x\n", two), AC_EMULATE_HOST_TARGET);
 	cr_assert_eq(doxy("INPUT = x\n", debug), AC_EMULATE_NO);
 	/* The version and the help need no configuration (FindDoxygen asks). */
+	cr_assert_eq(doxy(NULL, (char *[]){"doxygen", "-w", "html", "h", "f", "s", NULL}),
+		     AC_EMULATE_NO);
 	cr_assert_eq(doxy(NULL, (char *[]){"doxygen", "--version", NULL}), AC_EMULATE_NO);
 	cr_assert_eq(doxy(NULL, (char *[]){"doxygen", "-v", NULL}), AC_EMULATE_NO);
 	/* A named file, and the lowercase default name. */

@@ -91,8 +91,9 @@ enum ac_route ac_route_decide(const char *canon, long canon_len, char *hostpath,
  * here (the file named among args, else ./Doxyfile or ./doxyfile), leaves
  * that off (absent, NO, FALSE or 0; the last setting wins); a configuration
  * read from standard input, one with @INCLUDE, a value with a variable or
- * any option but -d and -b is emulated (kbuild-notes/identity.md); the
- * version and the help (-v, --version, -V, -h, --help) are native.
+ * an unknown option is emulated; the modes that parse no sources (the
+ * version, the help, the templates: -v, --version, -V, -h, --help, -g, -s,
+ * -w, -l, -u, -x, -x_noenv; their output is the same) are native.
  */
 enum ac_emulate {
 	AC_EMULATE_NO = 0,     /* the host program may run */
