@@ -112,8 +112,7 @@ static enum ac_emulate linker_env(char *const *envp)
 	return AC_EMULATE_NO;
 }
 
-/* doxygen's configuration: one line (without its newline) of it, given
- * whether the line before continued into this one. */
+/* What a scan of doxygen's configuration found so far. */
 struct doxy_scan {
 	int clang;     /* CLANG_ASSISTED_PARSING is on (the last setting wins) */
 	int unsure;    /* something this scan does not follow: emulate */
@@ -135,6 +134,15 @@ static int word_eq(const char *s, size_t n, const char *word)
 	return i == n && !word[i];
 }
 
+static int tag_char(char c)
+{
+	int l = lower((unsigned char)c);
+
+	return c == '_' || (l >= 'a' && l <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* One line of the configuration (without its newline; cut: longer than
+ * the scan keeps). */
 static void doxy_line(struct doxy_scan *d, const char *s, size_t n, int cut)
 {
 	size_t i = 0, t, e = n;
@@ -151,10 +159,7 @@ static void doxy_line(struct doxy_scan *d, const char *s, size_t n, int cut)
 		d->unsure = 1;
 		return;
 	}
-	for (t = i; t < e && (s[t] == '_' || (lower((unsigned char)s[t]) >= 'a' &&
-					       lower((unsigned char)s[t]) <= 'z') ||
-			      (s[t] >= '0' && s[t] <= '9'));
-	     t++)
+	for (t = i; t < e && tag_char(s[t]); t++)
 		;
 	if (!word_eq(s + i, t - i, "CLANG_ASSISTED_PARSING"))
 		return;
@@ -246,11 +251,13 @@ static int cxx_link(char *const *args)
 
 enum ac_emulate ac_route_needs_emulation(const char *canon, char *const *args, char *const *envp)
 {
-	if (is_linker(base_name(canon)))
+	const char *base = base_name(canon);
+
+	if (is_linker(base))
 		return cxx_link(args) ? AC_EMULATE_LINKER_CXX : linker_env(envp);
-	if (ac_streq(base_name(canon), "doxygen"))
+	if (ac_streq(base, "doxygen"))
 		return doxygen_clang(args) ? AC_EMULATE_HOST_TARGET : AC_EMULATE_NO;
-	if (!ac_prefix_eq(base_name(canon), "perl", 4))
+	if (!ac_prefix_eq(base, "perl", 4))
 		return AC_EMULATE_NO;
 	enum ac_emulate why = AC_EMULATE_NO;
 
